@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Run lab scenarios: ci/lab.sh SCENARIO... | all | list
+#
+# A scenario is ci/scenarios/NAME.sh, run in the lab's dom0 (Xen + dom0
+# booted in QEMU), or ci/scenarios/NAME.host.sh, run on the host (for
+# scenarios that boot something else, such as the GRUB images). Prints one
+# PASS/FAIL line per scenario with its time and ends with "N passed, N
+# failed"; the exit code is non-zero if any scenario failed.
+# Logs: $OUT/lab/NAME/ (serial.log, share/scenario.log, share/console/).
+set -euo pipefail
+. "$(dirname "$0")/lib-lab.sh"
+
+SCEN_DIR=$LAB_TOP/ci/scenarios
+
+all_scenarios() {
+	local f n
+	for f in "$SCEN_DIR"/*.sh; do
+		n=$(basename "$f")
+		n=${n%.sh}
+		echo "${n%.host}"
+	done | LC_ALL=C sort -u
+}
+
+usage() {
+	echo "usage: ci/lab.sh SCENARIO...|all|list   (scenarios: $(all_scenarios | tr '\n' ' '))" >&2
+	exit 2
+}
+
+[ $# -ge 1 ] || usage
+case $1 in
+-h | --help) usage ;;
+list) all_scenarios; exit 0 ;;
+all) mapfile -t names < <(all_scenarios) ;;
+*) names=("$@") ;;
+esac
+for n in "${names[@]}"; do
+	[ -f "$SCEN_DIR/$n.sh" ] || [ -f "$SCEN_DIR/$n.host.sh" ] ||
+		die "no scenario '$n'. Choose one of: $(all_scenarios | tr '\n' ' ')"
+done
+
+lab_need_qemu
+mkdir -p "$LAB_OUT" || die "cannot create $LAB_OUT. Set OUT to a writable folder."
+
+# The dom0 initramfs, once for all dom0 scenarios.
+initramfs_err=""
+for n in "${names[@]}"; do
+	if [ -f "$SCEN_DIR/$n.sh" ]; then
+		if ! bash "$LAB_TOP/ci/mkinitramfs.sh" 2>"$LAB_OUT/mkinitramfs.log"; then
+			initramfs_err=$(tail -n 1 "$LAB_OUT/mkinitramfs.log")
+		fi
+		grep '^tt-xen: lab:' "$LAB_OUT/mkinitramfs.log" >&2 || true
+		break
+	fi
+done
+
+passed=0
+failed=0
+for n in "${names[@]}"; do
+	dir=$LAB_OUT/$n
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	t0=$(date +%s)
+	why=""
+	if [ -f "$SCEN_DIR/$n.host.sh" ]; then
+		LAB_SCENARIO_DIR=$dir bash "$SCEN_DIR/$n.host.sh" >"$dir/host.log" 2>&1 ||
+			why="$(grep -e '^not ok' -e '^tt-xen:' "$dir/host.log" | head -n 3 | tr '\n' ' ')(log: $dir/host.log)"
+		sed -n 's/^/  /p' "$dir/host.log" | grep -e '  ok' -e '  not ok' || true
+	elif [ -n "$initramfs_err" ]; then
+		why="the lab initramfs did not build: $initramfs_err (log: $LAB_OUT/mkinitramfs.log)"
+	else
+		share=$dir/share
+		mkdir -p "$share"
+		cp "$SCEN_DIR/$n.sh" "$share/scenario.sh"
+		cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
+		if (lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live}) 2>"$dir/boot.err"; then
+			grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
+			st=$(cat "$share/status")
+			[ "$st" = 0 ] || why="$st check(s) failed (log: $share/scenario.log, serial: $dir/serial.log)"
+		else
+			why=$(sed 's/^tt-xen: //' "$dir/boot.err" | tail -n 1)
+			[ -n "$why" ] || why="boot failed (serial: $dir/serial.log)"
+		fi
+	fi
+	secs=$(($(date +%s) - t0))
+	echo "$secs" >"$dir/seconds"
+	if [ -z "$why" ]; then
+		passed=$((passed + 1))
+		echo "PASS $n ($(lab_fmt_secs "$secs"))"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $n ($(lab_fmt_secs "$secs")): $why"
+	fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

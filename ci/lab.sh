@@ -72,7 +72,8 @@ for n in "${names[@]}"; do
 		mkdir -p "$share"
 		cp "$SCEN_DIR/$n.sh" "$share/scenario.sh"
 		cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
-		if (lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live}) 2>"$dir/boot.err"; then
+		if (lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
+			echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
 			grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
 			st=$(cat "$share/status")
 			[ "$st" = 0 ] || why="$st check(s) failed (log: $share/scenario.log, serial: $dir/serial.log)"

@@ -72,7 +72,9 @@ lab_kernel_path() {
 # (SHARE_DIR is the 9p share, tag "lab") and powers off. The serial console
 # goes to LOG (and to stdout as well when the 4th argument is "live").
 # Returns 0 when dom0 wrote SHARE_DIR/status (whatever its content), 1 on a
-# hang (timeout), a panic, or QEMU exiting without a status.
+# hang (timeout), a panic, or QEMU exiting without a status. Sets
+# LAB_BOOT_SECS (QEMU start to end) and LAB_GUEST_OUTPUT_SECS (QEMU start
+# to the first guest console log holding TT-GUEST-DONE; empty if none).
 lab_boot() {
 	local name=$1 share=$2 log=$3 live=${4:-}
 	local kernel xen_cmd dom0_cmd qpid tpid="" rc=0 t0 now reason=""
@@ -107,8 +109,15 @@ lab_boot() {
 		tail -n +1 -f "$log" --pid="$qpid" &
 		tpid=$!
 	fi
+	LAB_GUEST_OUTPUT_SECS=""
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 1
+		# Boot-to-guest-output: when a guest's console log (written by
+		# xenconsoled into the share) first holds the guest's end mark.
+		if [ -z "$LAB_GUEST_OUTPUT_SECS" ] &&
+			grep -qs 'TT-GUEST-DONE' "$share"/console/guest-*.log; then
+			LAB_GUEST_OUTPUT_SECS=$(($(date +%s) - t0))
+		fi
 		if [ -e "$share/status" ]; then
 			# dom0 is powering off; give it a moment, then end QEMU.
 			for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -150,6 +159,55 @@ lab_boot() {
 		note "scenario $name: Xen or dom0 panicked. Serial log: $log" ;;
 	*)
 		note "scenario $name: $reason before dom0 wrote a result. Serial log: $log" ;;
+	esac
+	return 1
+}
+
+# lab_qemu_until NAME LOG PATTERN QEMU-ARGS...
+#
+# Run the lab's QEMU machine with QEMU-ARGS, its serial console in LOG,
+# until a line matching PATTERN (grep -E) appears; then end QEMU. Returns 0
+# when the line appeared, 1 (with one line saying why) on a hang (timeout,
+# LAB_TIMEOUT), a panic, or QEMU exiting first. LAB_BOOT_SECS holds the
+# seconds it took.
+lab_qemu_until() {
+	local name=$1 log=$2 pat=$3 qpid rc=0 t0 reason=""
+	shift 3
+	rm -f "$log"
+	: >"$log"
+	t0=$(date +%s)
+	timeout --kill-after=5 "$LAB_TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -cpu qemu64,+svm,+npt -smp "$LAB_SMP" -m "$LAB_MEM" \
+		-display none -monitor none -no-reboot -serial "file:$log" -nic none \
+		"$@" </dev/null >"$log.qemu" 2>&1 &
+	qpid=$!
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		if grep -q -E "$pat" "$log" 2>/dev/null; then
+			reason=found
+			break
+		fi
+		if grep -q -e 'Panic on CPU' -e 'Kernel panic - not syncing' "$log" 2>/dev/null; then
+			sleep 2
+			reason=panic
+			break
+		fi
+	done
+	kill "$qpid" 2>/dev/null || true
+	wait "$qpid" 2>/dev/null || rc=$?
+	LAB_BOOT_SECS=$(($(date +%s) - t0))
+	# The line may have come with QEMU's own exit (poweroff).
+	[ -z "$reason" ] && grep -q -E "$pat" "$log" 2>/dev/null && reason=found
+	case $reason in
+	found) return 0 ;;
+	panic) note "$name: the kernel or Xen panicked. Serial log: $log" ;;
+	*)
+		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+			note "$name hung: no '$pat' after ${LAB_TIMEOUT} s (LAB_TIMEOUT). Serial log: $log"
+		else
+			note "$name: QEMU ended (code $rc) before '$pat'. Serial log: $log (QEMU: $log.qemu)"
+		fi
+		;;
 	esac
 	return 1
 }

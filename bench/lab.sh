@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Lab figures (issue 2, "Speed"): for each lab scenario, the time from
+# QEMU's start to the guest's output (TT-GUEST-DONE in the guest console
+# that xenconsoled writes to the 9p share) and the whole scenario time;
+# for "grub", the time of each entry from QEMU's start to the probe's line.
+# Goal: <= 2 min per scenario. Figures only, no assertions.
+#
+# Usage: bench/lab.sh [SCENARIO...]   (default: all)
+set -euo pipefail
+. "$(dirname "$0")/../ci/lib-lab.sh"
+
+[ $# -gt 0 ] || set -- all
+t0=$(date +%s)
+rc=0
+bash "$LAB_TOP/ci/lab.sh" "$@" >"$LAB_OUT/bench-lab.log" 2>&1 || rc=$?
+total=$(($(date +%s) - t0))
+
+echo "lab figures (QEMU TCG, $(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg)):"
+while read -r line; do
+	case $line in PASS\ * | FAIL\ *) ;; *) continue ;; esac
+	verdict=${line%% *}
+	n=${line#* }
+	n=${n%% *}
+	dir=$LAB_OUT/$n
+	secs=$(cat "$dir/seconds" 2>/dev/null || echo "?")
+	g=$(cat "$dir/guest-output-seconds" 2>/dev/null || true)
+	extra=""
+	[ -n "$g" ] && extra=", boot to guest output $g s"
+	if [ -f "$dir/share/figures.txt" ]; then
+		extra+=", $(tr '\n' ' ' <"$dir/share/figures.txt" | sed 's/ $//; s/ /, /g')"
+	fi
+	if [ -f "$dir/figures.txt" ]; then
+		extra+=", boot to probe line: $(sed 's/=/ /; s/$/ s/' "$dir/figures.txt" | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
+	fi
+	echo "  $n: $secs s in all$extra ($verdict)"
+done <"$LAB_OUT/bench-lab.log"
+echo "  lab run, initramfs build included: $total s (log: $LAB_OUT/bench-lab.log)"
+[ "$rc" = 0 ] || echo "  (some scenarios failed; the figures above may be partial)"
+exit 0

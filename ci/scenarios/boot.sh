@@ -18,6 +18,10 @@ if [ ! -f "$CFG" ]; then
 	lab_done
 fi
 name=$(lab_cfg_name "$CFG")
+for key in kernel ramdisk; do
+	f=$(sed -n "s/^[[:space:]]*$key[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" "$CFG")
+	[ -z "$f" ] || [ -f "$f" ] || lab_not_ok "$CFG: $key $f is missing from the lab's root (make install)"
+done
 log=$(lab_console_log "$name")
 
 lab_check "guest $name ran its boot autorun and powered off" \

@@ -7,6 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib-lab.sh"
 
 lab_need_qemu
+lab_lock
 dir=$LAB_OUT/demo
 rm -rf "$dir"
 mkdir -p "$dir/share"

@@ -39,6 +39,7 @@ for n in "${names[@]}"; do
 done
 
 lab_need_qemu
+lab_lock
 mkdir -p "$LAB_OUT" || die "cannot create $LAB_OUT. Set OUT to a writable folder."
 
 # The dom0 initramfs, once for all dom0 scenarios.

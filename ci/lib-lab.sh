@@ -40,6 +40,17 @@ export OUT TT_CACHE
 # metapackage.
 LAB_DEBIAN_KERNEL_PKG=linux-image-amd64
 
+# lab_lock: one lab run at a time per $OUT (they share the initramfs and
+# the scenario folders); waits for another run to finish.
+lab_lock() {
+	mkdir -p "$LAB_OUT" || die "cannot create $LAB_OUT. Set OUT to a writable folder."
+	exec 9>"$LAB_OUT/.lock"
+	if ! flock -n 9; then
+		note "lab: another lab run holds $LAB_OUT/.lock; waiting for it"
+		flock -w 3600 9 || die "the lab stayed locked for an hour ($LAB_OUT/.lock). End the other run and re-run."
+	fi
+}
+
 lab_need_qemu() {
 	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 		die "qemu-system-x86_64 is missing. Run 'make deps' (it installs qemu-system-x86)."

@@ -1,0 +1,1 @@
+../../../../xen/src/include/public/tt.h

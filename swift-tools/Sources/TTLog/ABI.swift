@@ -1,0 +1,186 @@
+// The record ABI of xen/src/include/public/tt.h, in Swift.
+//
+// TTLog does not import the C header (the log library must build without
+// Xen's headers); the ABI tests check every constant and layout here
+// against the C header through the CTTABI target.
+
+/// Constants of `tt.h`.
+public enum TTABI {
+    /// `TT_INTERFACE_VERSION`.
+    public static let interfaceVersion: UInt32 = 1
+    /// `__HYPERVISOR_tt_op`.
+    public static let hypercallNumber = 47
+    /// `TT_REC_HDR_SIZE`: bytes of a record header.
+    public static let recordHeaderSize = 40
+    /// `TT_REC_ALIGN`.
+    public static let recordAlign = 8
+    /// `TT_REC_MAX_PAYLOAD`.
+    public static let maxPayload = 1 << 20
+    /// `sizeof(struct xen_tt_regs)`.
+    public static let registersSize = 144
+
+    /// `TT_REC_SIZE(len)`: bytes a record with `payloadLength` bytes of payload takes.
+    @inlinable
+    public static func recordSize(payloadLength: Int) -> Int {
+        recordHeaderSize + ((payloadLength + recordAlign - 1) & ~(recordAlign - 1))
+    }
+}
+
+/// `TT_REC_*`: what a record describes.
+public enum RecordType: UInt16, CaseIterable, Sendable {
+    case hypercall = 0x01
+    case cpuid = 0x02
+    case rdtsc = 0x03
+    case rdtscp = 0x04
+    case msrRead = 0x05
+    case msrWrite = 0x06
+    case hlt = 0x07
+    case pause = 0x08
+    case io = 0x09
+    case mmio = 0x0a
+    case exception = 0x0b
+    case interrupt = 0x40
+    case memory = 0x41
+    case ttioInput = 0x42
+    case domainStart = 0x80
+    case divergence = 0x81
+    case end = 0x82
+
+    /// The three classes of `TT_REC_CLASS()`.
+    public enum Class: Sendable { case landmark, asynchronous, control }
+
+    public var recordClass: Class {
+        switch rawValue & 0xc0 {
+        case 0x00: return .landmark
+        case 0x40: return .asynchronous
+        default: return .control
+        }
+    }
+
+    /// The name printed by ttd-read-log, in the seed's style.
+    public var name: String {
+        switch self {
+        case .hypercall: return "HYPERCALL"
+        case .cpuid: return "CPUID"
+        case .rdtsc: return "RDTSC"
+        case .rdtscp: return "RDTSCP"
+        case .msrRead: return "MSR_READ"
+        case .msrWrite: return "MSR_WRITE"
+        case .hlt: return "HLT"
+        case .pause: return "PAUSE"
+        case .io: return "IO"
+        case .mmio: return "MMIO"
+        case .exception: return "EXCEPTION"
+        case .interrupt: return "INTERRUPT"
+        case .memory: return "MEMORY"
+        case .ttioInput: return "TTIO_INPUT"
+        case .domainStart: return "DOMAIN_START"
+        case .divergence: return "DIVERGENCE"
+        case .end: return "END"
+        }
+    }
+
+    /// Fixed payload bytes before any variable data (`sizeof` of the payload struct).
+    public var fixedPayloadSize: Int {
+        switch self {
+        case .hypercall: return 64
+        case .cpuid: return 24
+        case .rdtsc, .rdtscp, .msrRead, .msrWrite, .io, .exception, .interrupt,
+             .memory, .ttioInput: return 16
+        case .mmio, .end: return 24
+        case .hlt, .pause: return 0
+        case .domainStart: return 32
+        case .divergence: return 72
+        }
+    }
+}
+
+/// `TT_RECF_*`.
+public struct RecordFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    /// `pos.branches` is valid.
+    public static let branches = RecordFlags(rawValue: 1 << 0)
+    /// Interrupt placed by signature: `xen_tt_regs` follows the payload.
+    public static let signature = RecordFlags(rawValue: 1 << 1)
+    /// The result came from outside the guest.
+    public static let outside = RecordFlags(rawValue: 1 << 2)
+    /// `TT_RECF_ALL`.
+    public static let all = RecordFlags(rawValue: 0x0007)
+}
+
+/// `TT_MODE_*`.
+public enum Mode: UInt32, Sendable {
+    case none = 0, record = 1, replay = 2
+    public var name: String {
+        switch self {
+        case .none: return "none"
+        case .record: return "record"
+        case .replay: return "replay"
+        }
+    }
+}
+
+/// `TT_DEV_*`.
+public enum TTIODevice: UInt32, Sendable {
+    case console = 0, net = 1, block = 2
+    public var name: String {
+        switch self {
+        case .console: return "console"
+        case .net: return "net"
+        case .block: return "block"
+        }
+    }
+}
+
+/// `TT_IRQ_*`.
+public enum InterruptKind: UInt8, Sendable {
+    case upcall = 0, lapic = 1, nmi = 2
+    public var name: String {
+        switch self {
+        case .upcall: return "upcall"
+        case .lapic: return "lapic"
+        case .nmi: return "nmi"
+        }
+    }
+}
+
+/// `TT_MEM_*`.
+public enum MemoryKind: UInt32, Sendable {
+    case pvclock = 0, wallclock = 1, runstate = 2, other = 3
+    public var name: String {
+        switch self {
+        case .pvclock: return "pvclock"
+        case .wallclock: return "wallclock"
+        case .runstate: return "runstate"
+        case .other: return "other"
+        }
+    }
+}
+
+/// `TT_DIV_*`.
+public enum DivergenceReason: UInt32, Sendable {
+    case type = 0, position = 1, arguments = 2, missed = 3
+    public var name: String {
+        switch self {
+        case .type: return "type"
+        case .position: return "position"
+        case .arguments: return "arguments"
+        case .missed: return "missed"
+        }
+    }
+}
+
+/// `TT_END_*`.
+public enum EndReason: UInt32, Sendable {
+    case shutdown = 0, detach = 1, diverged = 2, crash = 3, logDone = 4
+    public var name: String {
+        switch self {
+        case .shutdown: return "shutdown"
+        case .detach: return "detach"
+        case .diverged: return "diverged"
+        case .crash: return "crash"
+        case .logDone: return "log-done"
+        }
+    }
+}

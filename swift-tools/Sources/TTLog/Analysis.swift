@@ -1,0 +1,303 @@
+// stat, verify, diff and the records around a landmark.
+
+// MARK: - stat
+
+public struct TypeStats: Sendable {
+    public var count: UInt64 = 0
+    public var bytes: UInt64 = 0
+}
+
+public struct LogStats: Sendable {
+    public var records: UInt64 = 0
+    public var chunks: UInt64 = 0
+    public var compressedChunks: UInt64 = 0
+    /// Bytes of records (uncompressed) and as stored in the file.
+    public var recordBytes: UInt64 = 0
+    public var storedBytes: UInt64 = 0
+    public var fileBytes: UInt64 = 0
+    /// Per record type (raw type number).
+    public var perType: [UInt16: TypeStats] = [:]
+    public var firstLandmark: UInt64?
+    public var lastLandmark: UInt64?
+    public var interruptsBySignature: UInt64 = 0
+    /// Guest time from the first to the last RDTSC value, with the TSC
+    /// frequency of DOMAIN_START.
+    public var guestSeconds: Double?
+    public var stop: StopReason = .closedCleanly
+
+    public var compressionRatio: Double { storedBytes == 0 ? 1 : Double(recordBytes) / Double(storedBytes) }
+    public var bytesPerRecord: Double { records == 0 ? 0 : Double(recordBytes) / Double(records) }
+    public var recordsPerGuestSecond: Double? {
+        guard let s = guestSeconds, s > 0 else { return nil }
+        return Double(records) / s
+    }
+}
+
+extension LogReader {
+    /// Counts and sizes per record type in one streaming pass (checksums checked).
+    public func stats() throws -> LogStats {
+        var s = LogStats()
+        var counts = [UInt64](repeating: 0, count: 256)
+        var bytes = [UInt64](repeating: 0, count: 256)
+        var firstTSC: UInt64?, lastTSC: UInt64 = 0, tscKHz: UInt64 = 0
+        var first: UInt64?, last: UInt64 = 0
+        var sig: UInt64 = 0
+        s.stop = try scanChunks { info in
+            s.chunks += 1
+            if info.compressed { s.compressedChunks += 1 }
+            s.recordBytes += UInt64(info.rawLength)
+            s.storedBytes += UInt64(info.storedLength)
+            return true
+        } onRecords: { raw in
+            let t = Int(raw.type & 0xff)
+            if raw.type > 0xff { s.perType[raw.type, default: TypeStats()].count += 1; return }
+            counts[t] &+= 1
+            bytes[t] &+= UInt64(raw.size)
+            if first == nil { first = raw.position.landmark }
+            last = raw.position.landmark
+            switch raw.type {
+            case RecordType.rdtsc.rawValue, RecordType.rdtscp.rawValue:
+                if raw.payload.count >= 8 {
+                    let v: UInt64 = raw.payload.le(0)
+                    if firstTSC == nil { firstTSC = v }
+                    lastTSC = v
+                }
+            case RecordType.interrupt.rawValue:
+                if raw.flags & RecordFlags.signature.rawValue != 0 { sig += 1 }
+            case RecordType.domainStart.rawValue:
+                if raw.payload.count >= 32 { tscKHz = raw.payload.le(24) }
+            default: break
+            }
+        }
+        for t in 0..<256 where counts[t] > 0 {
+            s.perType[UInt16(t)] = TypeStats(count: counts[t], bytes: bytes[t])
+        }
+        s.records = s.perType.values.reduce(0) { $0 + $1.count }
+        s.firstLandmark = first
+        s.lastLandmark = first == nil ? nil : last
+        s.interruptsBySignature = sig
+        s.fileBytes = fileSize
+        if let f = firstTSC, tscKHz > 0, lastTSC > f {
+            s.guestSeconds = Double(lastTSC - f) / (Double(tscKHz) * 1000)
+        }
+        return s
+    }
+
+    /// Chunks and their raw records, in one pass.
+    func scanChunks(_ onChunk: (ChunkInfo) throws -> Bool, onRecords: (RawRecord) throws -> Void) throws -> StopReason {
+        try forEachRecordWithChunks(onChunk: onChunk, onRecord: onRecords)
+    }
+}
+
+// MARK: - verify
+
+public struct VerifyReport: Sendable {
+    public var problems: [String] = []
+    public var records: UInt64 = 0
+    public var chunks: UInt64 = 0
+    public var stop: StopReason = .closedCleanly
+    public var indexStored = false
+    public var sound: Bool { problems.isEmpty && stop.isClean }
+}
+
+extension LogReader {
+    /// Every check the format allows: checksums, framing, each record
+    /// decoded and re-encoded to the same bytes, positions monotonic,
+    /// DOMAIN_START first, END last, index equal to the chunks.
+    public func verify(maxProblems: Int = 20) -> VerifyReport {
+        var r = VerifyReport()
+        var lastLandmark: UInt64 = 0
+        var lastSyncLandmark: UInt64?
+        var sawEnd = false
+        func problem(_ s: String) { if r.problems.count < maxProblems { r.problems.append(s) } }
+        do {
+            r.stop = try forEachRecordWithChunks(onChunk: { _ in r.chunks += 1; return true }) { raw in
+                let n = r.records
+                r.records += 1
+                let where_ = "record \(n) (lm:\(raw.position.landmark))"
+                let rec: Record
+                do {
+                    rec = try Record(raw)
+                } catch {
+                    problem("\(path): \(where_): \(error)")
+                    return
+                }
+                if rec.encoded().elementsEqual(raw.bytes) == false {
+                    problem("\(path): \(where_): non-zero padding or reserved bytes")
+                }
+                if n == 0 {
+                    if case .domainStart(let s) = rec.payload {
+                        if s.mode != header.mode { problem("\(path): DOMAIN_START says mode \(s.mode.name), the header \(header.mode.name)") }
+                        if s.interfaceVersion != header.interfaceVersion {
+                            problem("\(path): DOMAIN_START says interface version \(s.interfaceVersion), the header \(header.interfaceVersion)")
+                        }
+                    } else {
+                        problem("\(path): first record is \(rec.type.name), not DOMAIN_START")
+                    }
+                } else if rec.type == .domainStart {
+                    problem("\(path): \(where_): a second DOMAIN_START")
+                }
+                if sawEnd { problem("\(path): \(where_): \(rec.type.name) after END") }
+                if rec.type == .end { sawEnd = true }
+                if raw.position.landmark < lastLandmark {
+                    problem("\(path): \(where_): landmark goes back from \(lastLandmark)")
+                }
+                lastLandmark = raw.position.landmark
+                if rec.type.recordClass == .landmark {
+                    if let l = lastSyncLandmark, raw.position.landmark <= l {
+                        problem("\(path): \(where_): landmark record does not advance past landmark \(l)")
+                    }
+                    lastSyncLandmark = raw.position.landmark
+                }
+                if case .interrupt(let i) = rec.payload, let sig = i.signature {
+                    if sig.values[16] != rec.position.rip || sig.values[2] != rec.position.rcx {
+                        problem("\(path): \(where_): signature RIP/RCX differ from the record's position")
+                    }
+                }
+            }
+            let idx = try index()
+            r.indexStored = idx.stored
+        } catch let e as LogError {
+            problem(e.description)
+        } catch {
+            problem("\(path): \(error)")
+        }
+        if r.stop.isClean && !sawEnd && r.problems.isEmpty {
+            problem("\(path): log closed cleanly but has no END record")
+        }
+        return r
+    }
+}
+
+// MARK: - records around a landmark
+
+public struct Excerpt: Sendable {
+    /// Records before the anchor (at most the window).
+    public var before: [Record] = []
+    /// The first record at or after the landmark, then up to the window after it.
+    public var from: [Record] = []
+    public var stop: StopReason?
+    public var indexStored = false
+}
+
+extension LogReader {
+    /// The `window` records before the first record at or after `landmark`,
+    /// that record, and the `window` records after it.  Uses the stored index
+    /// (or builds one from the chunk headers) to start near the landmark.
+    public func excerpt(around landmark: UInt64, window: Int) throws -> Excerpt {
+        let (entries, stored, _) = try index()
+        var out = Excerpt()
+        out.indexStored = stored
+        guard let k = entries.firstIndex(where: { $0.lastLandmark >= landmark }) else {
+            throw LogError.landmarkBeyondEnd(path: path, landmark: landmark, last: entries.last?.lastLandmark)
+        }
+        var s = k
+        var before = 0
+        while s > 0 && before < window {
+            s -= 1
+            before += Int(entries[s].recordCount)
+        }
+        // The chunk at the index entry must hold what the index says.
+        _ = try records(ofChunkAt: entries[k], seq: UInt64(k)) { _ in false }
+        let cursor = RecordCursor(self, from: entries[s], seq: UInt64(s))
+        var ring: [Record] = []
+        while let r = try cursor.next() {
+            if out.from.isEmpty {
+                if r.position.landmark >= landmark {
+                    out.from.append(r)
+                } else {
+                    ring.append(r)
+                    if ring.count > window { ring.removeFirst(ring.count - window) }
+                }
+            } else {
+                if out.from.count > window { break }
+                out.from.append(r)
+            }
+        }
+        if out.from.count > window + 1 { out.from.removeLast(out.from.count - window - 1) }
+        out.before = ring
+        out.stop = cursor.stop
+        if out.from.isEmpty {
+            throw LogError.badIndex(path: path, detail: "index says chunk \(k) reaches landmark \(entries[k].lastLandmark), its records end before \(landmark)")
+        }
+        return out
+    }
+}
+
+// MARK: - diff
+
+public struct LogDiff: Sendable {
+    /// No record differs and both logs hold the same number of records.
+    public var identical = true
+    /// Number (from 0) of the first record that differs.
+    public var recordNumber: UInt64 = 0
+    public var a: Record?
+    public var b: Record?
+    /// "field: A=... B=..." for each field that differs.
+    public var differences: [String] = []
+    /// Records before the difference (equal in both logs).
+    public var context: [Record] = []
+    /// Records from the difference on, in each log.
+    public var afterA: [Record] = []
+    public var afterB: [Record] = []
+    public var stopA: StopReason?
+    public var stopB: StopReason?
+    public var recordsCompared: UInt64 = 0
+}
+
+/// Field-by-field differences between two records.
+public func fieldDifferences(_ a: Record, _ b: Record) -> [String] {
+    var d: [String] = []
+    if a.type != b.type { d.append("type: A=\(a.type.name) B=\(b.type.name)") }
+    let pa = [("landmark", String(a.position.landmark)), ("rip", hex(a.position.rip)), ("rcx", hex(a.position.rcx)),
+              ("branches", a.position.branches.map(String.init) ?? "invalid"), ("outside", String(a.outside))]
+    let pb = [("landmark", String(b.position.landmark)), ("rip", hex(b.position.rip)), ("rcx", hex(b.position.rcx)),
+              ("branches", b.position.branches.map(String.init) ?? "invalid"), ("outside", String(b.outside))]
+    for (x, y) in zip(pa, pb) where x.1 != y.1 { d.append("\(x.0): A=\(x.1) B=\(y.1)") }
+    if a.type == b.type {
+        let fa = a.fields, fb = b.fields
+        for (x, y) in zip(fa, fb) where x != y {
+            d.append("payload.\(x.name): A=\(x.value.text) B=\(y.value.text)")
+        }
+        if fa.count != fb.count { d.append("payload: A has \(fa.count) fields, B has \(fb.count)") }
+    }
+    if d.isEmpty && a != b { d.append("payload bytes differ") }
+    return d
+}
+
+/// Walks two logs side by side to the first record that differs.
+public func diffLogs(_ a: LogReader, _ b: LogReader, window: Int) throws -> LogDiff {
+    let ca = RecordCursor(a), cb = RecordCursor(b)
+    var out = LogDiff()
+    var ring: [Record] = []
+    var n: UInt64 = 0
+    while true {
+        let ra = try ca.next(), rb = try cb.next()
+        if ra == nil && rb == nil { break }
+        if let ra, let rb, ra == rb {
+            ring.append(ra)
+            if ring.count > window { ring.removeFirst() }
+            n += 1
+            continue
+        }
+        out.identical = false
+        out.recordNumber = n
+        out.a = ra
+        out.b = rb
+        if let ra, let rb {
+            out.differences = fieldDifferences(ra, rb)
+        } else {
+            out.differences = [ra == nil ? "A ends here (\(n) records); B goes on" : "B ends here (\(n) records); A goes on"]
+        }
+        if let ra { out.afterA.append(ra) }
+        if let rb { out.afterB.append(rb) }
+        while out.afterA.count <= window, let r = try ca.next() { out.afterA.append(r) }
+        while out.afterB.count <= window, let r = try cb.next() { out.afterB.append(r) }
+        break
+    }
+    out.context = ring
+    out.recordsCompared = n
+    out.stopA = ca.stop
+    out.stopB = cb.stop
+    return out
+}

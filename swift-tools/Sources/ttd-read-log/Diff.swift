@@ -1,0 +1,71 @@
+import ArgumentParser
+import TTLog
+import TTTools
+
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the first record where two logs differ, with context from both.",
+        discussion: """
+            Compares records only (the headers of a recording and its replay \
+            differ by nature: mode, start time). Typically: \
+            'ttd-read-log diff ttd.log ttd.log.clientA.replay.0'. \
+            Exit code 0 identical, 1 different, 2 an error.
+            """)
+
+    @Argument(help: "The first log (A), usually the recording.") var a: String
+    @Argument(help: "The second log (B), usually the replay.") var b: String
+
+    @Option(name: .customShort("w"), help: ArgumentHelp("Records of context before and after.", valueName: "count"))
+    var window: Int = 5
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard window >= 0 && window <= 10_000 else { throw ValidationError("-w must be between 0 and 10000") }
+    }
+
+    func run() throws {
+        func open(_ p: String) -> LogReader {
+            do { return try LogReader(path: p) } catch { fail(tool, "\(error)", code: 2) }
+        }
+        let ra = open(a), rb = open(b)
+        let d: LogDiff
+        do { d = try diffLogs(ra, rb, window: window) } catch { fail(tool, "\(error)", code: 2) }
+        if json {
+            func list(_ rs: [Record]) -> String { "[" + rs.map { $0.json() }.joined(separator: ",") + "]" }
+            var o = "{\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"identical\":\(d.identical)"
+            o += ",\"records_compared\":\(d.recordsCompared)"
+            if !d.identical {
+                o += ",\"record\":\(d.recordNumber),\"differences\":[" + d.differences.map(jsonString).joined(separator: ",") + "]"
+                o += ",\"context\":\(list(d.context)),\"a_from\":\(list(d.afterA)),\"b_from\":\(list(d.afterB))"
+            }
+            stdOut.line(o + "}")
+        } else if d.identical {
+            stdOut.line("identical: \(d.recordsCompared) records")
+        } else {
+            let where_ = [d.a.map { "A lm:\($0.position.landmark) ip:\(hexString($0.position.rip))" },
+                          d.b.map { "B lm:\($0.position.landmark) ip:\(hexString($0.position.rip))" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            stdOut.line("first difference at record \(d.recordNumber) (\(where_))")
+            for x in d.differences { stdOut.line("  " + x) }
+            stdOut.line("context (equal in both):")
+            for r in d.context { stdOut.line("  " + r.infoLine) }
+            stdOut.line("A \(a):")
+            for r in d.afterA { stdOut.line("< " + r.infoLine) }
+            stdOut.line("B \(b):")
+            for r in d.afterB { stdOut.line("> " + r.infoLine) }
+        }
+        noteStop(ra, d.stopA)
+        noteStop(rb, d.stopB)
+        if !d.identical {
+            stdOut.flush()
+            throw ExitCode(1)
+        }
+    }
+}
+
+func hexString(_ v: UInt64) -> String {
+    let s = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 16 - s.count)) + s
+}

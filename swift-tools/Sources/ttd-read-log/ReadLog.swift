@@ -1,0 +1,122 @@
+// ttd-read-log: print, check and compare time-traveling Xen logs.
+
+import ArgumentParser
+import TTLog
+import TTTools
+
+let tool = "ttd-read-log"
+
+@main
+struct ReadLog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ttd-read-log",
+        abstract: "Print, check and compare time-traveling Xen logs.",
+        discussion: """
+            With no subcommand, prints the records of a log (the 'print' subcommand), \
+            with the seed's options. The bug-report recipe:
+
+              ttd-read-log -i -n 533717582 -v -f ttd.log > orig.run
+              ttd-read-log -i -r -n 533717582 -v -f ttd.log > replay.run
+              vimdiff -R orig.run replay.run
+
+            Record lines hold no file offsets, so the original and the replay \
+            line up record for record. 'ttd-read-log diff' finds the first \
+            difference for you.
+
+            -r alone reads the replay log written beside the log \
+            (FILE.<guest>.replay.0); -r PATH reads PATH. A log not closed \
+            cleanly (FILE.incomplete, or cut short) is read up to its last \
+            whole chunk, and a note on standard error says where it stopped.
+
+            Exit codes: 0 success; 1 an error (one line on standard error); \
+            diff: 0 identical, 1 different, 2 an error.
+            """,
+        version: TTToolsVersion.string,
+        subcommands: [Print.self, Stat.self, Verify.self, Diff.self],
+        defaultSubcommand: Print.self)
+
+    /// The seed's `-r [PATH]`: argument-parser has no optional option values,
+    /// so `-r PATH` becomes `--replay-log PATH` before parsing.
+    static func rewrite(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        let subcommands: Set<String> = ["print", "stat", "verify", "diff", "help"]
+        while i < args.count {
+            let a = args[i]
+            if a == "-r", i + 1 < args.count, !args[i + 1].hasPrefix("-"), !subcommands.contains(args[i + 1]) {
+                out += ["--replay-log", args[i + 1]]
+                i += 2
+                continue
+            }
+            out.append(a)
+            i += 1
+        }
+        return out
+    }
+
+    static func main() {
+        let args = rewrite(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(args)
+            try command.run()
+            stdOut.flush()
+        } catch {
+            stdOut.flush()
+            exit(withError: error)
+        }
+    }
+}
+
+/// -f FILE, -r [PATH], --json: which log to read.
+struct LogOptions: ParsableArguments {
+    @Option(name: .customShort("f"), help: ArgumentHelp("The log file.", valueName: "file"))
+    var file: String
+
+    @Flag(name: [.customShort("r"), .customLong("replay")],
+          help: "Read the replay log written beside the log: FILE.<guest>.replay.0. '-r PATH' reads PATH instead.")
+    var replay = false
+
+    @Option(name: .customLong("replay-log"), help: ArgumentHelp("Read this replay log (same as -r PATH).", valueName: "path"))
+    var replayLog: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    /// Opens the log the options name, or fails with one line.
+    func open() -> LogReader {
+        let base = openLog(file)
+        guard replay || replayLog != nil else { return base }
+        let path = replayLog ?? "\(base.path.hasSuffix(".incomplete") ? file : file).\(base.header.guestName).replay.0"
+        if !fileExists(path) && !fileExists(path + ".incomplete") {
+            fail(tool, "\(path): no replay log beside \(file) (a replay writes it there; name another with -r PATH)")
+        }
+        return openLog(path)
+    }
+}
+
+/// Opens a log; FILE.incomplete stands in for a missing FILE, with a note.
+func openLog(_ path: String) -> LogReader {
+    var p = path
+    if !fileExists(p) && fileExists(p + ".incomplete") {
+        printError("\(tool): \(p) does not exist; reading \(p).incomplete (not closed cleanly: recording crashed or is still running)")
+        p += ".incomplete"
+    }
+    do {
+        return try LogReader(path: p)
+    } catch {
+        fail(tool, "\(error)")
+    }
+}
+
+/// The note printed when a log ends without a clean trailer.
+func noteStop(_ reader: LogReader, _ stop: StopReason?) {
+    if let stop, !stop.isClean { printError("\(tool): \(reader.path): note: \(stop)") }
+}
+
+func headerText(_ h: LogHeader) -> [String] {
+    h.fields.map { "# \($0.name): \($0.value.text)" }
+}
+
+func headerJSON(_ h: LogHeader) -> String {
+    "{" + h.fields.map { jsonString($0.name) + ":" + $0.value.json }.joined(separator: ",") + "}"
+}

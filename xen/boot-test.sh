@@ -16,7 +16,7 @@ XDIR=$OUT/xen
 TIMEOUT=${TIMEOUT:-120}
 
 need_cmd qemu-system-x86_64 qemu-system-x86
-[ -r "$XDIR/xen" ] || die "$XDIR/xen is missing. Build it first with 'make -C xen'"
+[ -r "$XDIR/xen" ] || die "$XDIR/xen is missing. Build it first with 'make -C xen'."
 
 LOG=$XDIR/boot-test.log
 MOD=$(mktemp)
@@ -33,11 +33,11 @@ secs=$(( $(date +%s) - start ))
 banner=$(grep -a -m1 -o 'Xen version [^ ]*' "$LOG" || true)
 tt=$(grep -a -m1 -o 'tt: time-travel recording support.*' "$LOG" | tr -d '\r' || true)
 [ -n "$banner" ] ||
-	die "no Xen banner on the serial console after ${secs}s (qemu exit $rc; log: $LOG). Check that $XDIR/xen is a multiboot ELF"
+	die "no Xen banner on the serial console after ${secs}s (qemu exit $rc; log: $LOG). Check that $XDIR/xen is a multiboot ELF."
 case $banner in
 *-tt) ;;
-*) die "the booted hypervisor says '$banner', not a -tt version (log: $LOG). Rebuild with 'make -C xen'" ;;
+*) die "the booted hypervisor says '$banner', not a -tt version (log: $LOG). Rebuild with 'make -C xen'." ;;
 esac
 [ -n "$tt" ] ||
-	die "'$banner' booted but printed no TT banner in ${secs}s (log: $LOG). Check CONFIG_TIME_TRAVEL in $XDIR/config"
+	die "'$banner' booted but printed no TT banner in ${secs}s (log: $LOG). Check CONFIG_TIME_TRAVEL in $XDIR/config."
 echo "tt-xen: $banner booted in ${secs}s; $tt"

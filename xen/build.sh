@@ -47,22 +47,22 @@ need_cmd sha256sum coreutils
 need_cmd dpkg-source dpkg-dev
 for h in domctl sysctl; do
 	[ -r "/usr/include/xen/$h.h" ] ||
-		die "/usr/include/xen/$h.h is missing, so the toolstack's interface versions are unknown. Run 'make deps' (it installs libxen-dev)"
+		die "/usr/include/xen/$h.h is missing, so the toolstack's interface versions are unknown. Run 'make deps' (it installs libxen-dev)."
 done
-[ -r "$SERIES" ] || die "$SERIES is missing. Restore it from git (git checkout -- xen/patches/series)"
-[ -r "$FRAGMENT" ] || die "$FRAGMENT is missing. Restore it from git (git checkout -- xen/tt.config)"
+[ -r "$SERIES" ] || die "$SERIES is missing. Restore it from git (git checkout -- xen/patches/series)."
+[ -r "$FRAGMENT" ] || die "$FRAGMENT is missing. Restore it from git (git checkout -- xen/tt.config)."
 
 CC=gcc
 if command -v ccache >/dev/null 2>&1; then
 	CC="ccache gcc"
 	export CCACHE_DIR=${CCACHE_DIR:-$TT_CACHE/ccache}
 	mkdir -p "$CCACHE_DIR" 2>/dev/null ||
-		die "cannot create the ccache folder $CCACHE_DIR. Make TT_CACHE point to a writable folder"
+		die "cannot create the ccache folder $CCACHE_DIR. Make TT_CACHE point to a writable folder."
 else
 	note "ccache not found: building without it (run 'make deps' for faster rebuilds)"
 fi
 
-mkdir -p "$XDIR" || die "cannot create $XDIR. Make OUT point to a writable folder"
+mkdir -p "$XDIR" || die "cannot create $XDIR. Make OUT point to a writable folder."
 # One spelling of the path: it is part of every compiler command line, and a
 # changed command line rebuilds everything.
 XDIR=$(realpath "$XDIR")
@@ -87,7 +87,7 @@ fetch_debian() {
 	need_cmd apt-get apt
 	all=$(debian_versions)
 	[ -n "$all" ] ||
-		die "apt knows no source package 'xen' (no deb-src entries, or 'apt-get update' not run). Run 'make deps' (it adds deb-src entries), or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz"
+		die "apt knows no source package 'xen' (no deb-src entries, or 'apt-get update' not run). Run 'make deps' (it adds deb-src entries), or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz."
 	local cands=()
 	for v in $all; do
 		case $v in
@@ -95,8 +95,8 @@ fetch_debian() {
 		esac
 	done
 	[ ${#cands[@]} -gt 0 ] ||
-		die "Debian offers Xen source $(echo $all | tr ' ' ','), not $MAJOR.x. Use Debian 12 (bookworm) sources, or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz"
-	mkdir -p "$DLDIR" || die "cannot create $DLDIR. Make TT_CACHE point to a writable folder"
+		die "Debian offers Xen source $(echo $all | tr ' ' ','), not $MAJOR.x. Use Debian 12 (bookworm) sources, or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz."
+	mkdir -p "$DLDIR" || die "cannot create $DLDIR. Make TT_CACHE point to a writable folder."
 	for v in "${cands[@]}"; do
 		dir=$DLDIR/$v
 		if [ -e "$dir/.complete" ]; then
@@ -108,7 +108,7 @@ fetch_debian() {
 		if [ -n "$(find "$DLDIR/$v.unavailable" -mmin -1440 2>/dev/null)" ]; then
 			continue
 		fi
-		mkdir -p "$dir" || die "cannot create $dir. Make TT_CACHE point to a writable folder"
+		mkdir -p "$dir" || die "cannot create $dir. Make TT_CACHE point to a writable folder."
 		note "downloading the Debian source package xen $v"
 		if (cd "$dir" && apt-get source --download-only -q -o Acquire::Retries=0 "xen=$v") \
 			>"$dir/apt.log" 2>&1; then
@@ -123,7 +123,7 @@ fetch_debian() {
 		rm -rf "$dir"
 		echo "$v" >"$DLDIR/$v.unavailable"
 	done
-	die "no Xen $MAJOR source package could be downloaded (tried ${cands[*]}). Check the network and 'apt-get update' (and delete $DLDIR/*.unavailable), or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz"
+	die "no Xen $MAJOR source package could be downloaded (tried ${cands[*]}). Check the network and 'apt-get update' (and delete $DLDIR/*.unavailable), or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz."
 }
 
 # unpack SOURCE DEST: make DEST a fresh, unpatched tree of SOURCE (.dsc,
@@ -134,28 +134,28 @@ unpack() {
 	case $from in
 	*.dsc)
 		dpkg-source --no-check --no-copy -q -x "$from" "$to" >"$XDIR/unpack.log" 2>&1 ||
-			die "dpkg-source could not unpack $from (see $XDIR/unpack.log). Delete $(dirname "$from") to download it again"
+			die "dpkg-source could not unpack $from (see $XDIR/unpack.log). Delete $(dirname "$from") to download it again."
 		;;
 	*)
 		if [ -d "$from" ]; then
 			mkdir -p "$to"
 			(cd "$from" && tar --exclude=.git -cf - .) | (cd "$to" && tar -xf -) ||
-				die "cannot copy the Xen tree $from. Check XEN_SRC"
+				die "cannot copy the Xen tree $from. Check XEN_SRC."
 		else
 			mkdir -p "$to"
 			tar -xf "$from" -C "$to" --strip-components=1 ||
-				die "cannot unpack $from. Set XEN_SRC to a Xen $MAJOR tarball, .dsc or source tree"
+				die "cannot unpack $from. Set XEN_SRC to a Xen $MAJOR tarball, .dsc or source tree."
 		fi
 		;;
 	esac
 }
 
 if [ -n "$XEN_SRC" ]; then
-	[ -e "$XEN_SRC" ] || die "XEN_SRC=$XEN_SRC does not exist. Point it at a Xen $MAJOR tarball, .dsc or source tree, or unset it"
+	[ -e "$XEN_SRC" ] || die "XEN_SRC=$XEN_SRC does not exist. Point it at a Xen $MAJOR tarball, .dsc or source tree, or unset it."
 	ORIGIN=$(realpath "$XEN_SRC")
 	if [ -d "$ORIGIN" ]; then
 		[ -r "$ORIGIN/xen/Makefile" ] ||
-			die "XEN_SRC=$XEN_SRC is not a Xen source tree (no xen/Makefile). Point it at the top of a Xen $MAJOR tree"
+			die "XEN_SRC=$XEN_SRC is not a Xen source tree (no xen/Makefile). Point it at the top of a Xen $MAJOR tree."
 		ORIGIN_ID="tree $ORIGIN $(cd "$ORIGIN" && find . -path ./.git -prune -o -type f -printf '%P %s %T@\n' | sort | sha256sum | cut -d' ' -f1)"
 	else
 		ORIGIN_ID="file $ORIGIN $(sha256sum <"$ORIGIN" | cut -d' ' -f1)"
@@ -174,7 +174,7 @@ fi
 mapfile -t PATCHES < <(sed -e 's/#.*//' "$SERIES" | awk 'NF { print $1 }')
 for p in "${PATCHES[@]}"; do
 	[ -r "$PATCHDIR/$p" ] ||
-		die "patch $p is named in xen/patches/series but missing. Add the file or remove the line"
+		die "patch $p is named in xen/patches/series but missing. Add the file or remove the line."
 done
 
 # Our own files, relative to src/ (which mirrors the upstream xen/ folder).
@@ -210,18 +210,18 @@ if [ "$(cat "$SRC/.tt-stamp" 2>/dev/null || true)" != "$TREE_STAMP" ]; then
 	unpack "$ORIGIN" "$NEW"
 
 	[ -r "$NEW/xen/Makefile" ] ||
-		die "$SOURCE_DESC holds no xen/Makefile, so it is no Xen source. Point XEN_SRC at a Xen $MAJOR tarball, .dsc or tree"
+		die "$SOURCE_DESC holds no xen/Makefile, so it is no Xen source. Point XEN_SRC at a Xen $MAJOR tarball, .dsc or tree."
 	VER=$(xen_version "$NEW")
 	case $VER in
 	$MAJOR.*) ;;
-	*) die "$SOURCE_DESC is Xen ${VER:-of unknown version}, not $MAJOR.x. Use a Xen $MAJOR source (unset XEN_SRC for Debian 12's)" ;;
+	*) die "$SOURCE_DESC is Xen ${VER:-of unknown version}, not $MAJOR.x. Use a Xen $MAJOR source (unset XEN_SRC for Debian 12's)." ;;
 	esac
 
 	for p in "${PATCHES[@]}"; do
 		if ! patch -p1 --fuzz=0 --forward --no-backup-if-mismatch -s -d "$NEW" \
 			<"$PATCHDIR/$p" >"$XDIR/patch.log" 2>&1; then
 			sed 's/^/  /' "$XDIR/patch.log" >&2
-			die "patch $p does not apply to Xen $VER without fuzz. Refresh it against this source (xen/README.md, 'Patch queue')"
+			die "patch $p does not apply to Xen $VER without fuzz. Refresh it against this source (xen/README.md, 'Patch queue')."
 		fi
 	done
 	echo "$TREE_STAMP" >"$NEW/.tt-stamp"
@@ -244,7 +244,7 @@ done
 VER=$(xen_version "$SRC")
 case $VER in
 $MAJOR.*) ;;
-*) die "$SOURCE_DESC is Xen ${VER:-of unknown version}, not $MAJOR.x. Use a Xen $MAJOR source (unset XEN_SRC for Debian 12's)" ;;
+*) die "$SOURCE_DESC is Xen ${VER:-of unknown version}, not $MAJOR.x. Use a Xen $MAJOR source (unset XEN_SRC for Debian 12's)." ;;
 esac
 
 # The hypervisor must speak the interface of the installed toolstack.
@@ -253,9 +253,9 @@ for n in DOMCTL SYSCTL; do
 	mine=$(interface "$n" "$SRC/xen/include/public/$h")
 	theirs=$(interface "$n" "/usr/include/xen/$h")
 	[ -n "$mine" ] && [ -n "$theirs" ] ||
-		die "cannot read XEN_${n}_INTERFACE_VERSION from $SRC/xen/include/public/$h or /usr/include/xen/$h. Reinstall libxen-dev (make deps) and check the source"
+		die "cannot read XEN_${n}_INTERFACE_VERSION from $SRC/xen/include/public/$h or /usr/include/xen/$h. Reinstall libxen-dev (make deps) and check the source."
 	[ "$mine" = "$theirs" ] ||
-		die "Xen $VER has XEN_${n}_INTERFACE_VERSION $mine but the installed libxen-dev $(dpkg-query -W -f='${Version}' libxen-dev 2>/dev/null || true) has $theirs, so Debian's xl would not work with it. Build the Xen $MAJOR release that matches libxen-dev (XEN_SRC=...)"
+		die "Xen $VER has XEN_${n}_INTERFACE_VERSION $mine but the installed libxen-dev $(dpkg-query -W -f='${Version}' libxen-dev 2>/dev/null || true) has $theirs, so Debian's xl would not work with it. Build the Xen $MAJOR release that matches libxen-dev (XEN_SRC=...)."
 done
 
 # --- configuration ----------------------------------------------------------
@@ -304,7 +304,7 @@ if ! cmp -s "$CONFIG_IN.new" "$SRC/xen/.tt-config-in" || [ ! -e "$SRC/xen/.confi
 	note "configuring Xen $VER from xen/tt.config"
 	cp "$CONFIG_IN.new" "$SRC/xen/.config"
 	make "${MAKEARGS[@]}" olddefconfig >"$XDIR/config.log" 2>&1 ||
-		die "Xen's olddefconfig failed (see $XDIR/config.log). Check xen/tt.config"
+		die "Xen's olddefconfig failed (see $XDIR/config.log). Check xen/tt.config."
 	cp "$CONFIG_IN.new" "$SRC/xen/.tt-config-in"
 fi
 mv -f "$CONFIG_IN.new" "$CONFIG_IN"
@@ -322,7 +322,7 @@ while IFS= read -r line; do
 			continue # =n and absent: fine
 		fi
 		rm -f "$SRC/xen/.tt-config-in"
-		die "xen/tt.config asks for $line but Xen's Kconfig made it '$(grep -m1 "${line%%=*}[= ]" "$SRC/xen/.config" || echo absent)' (a dependency is missing). Fix xen/tt.config"
+		die "xen/tt.config asks for $line but Xen's Kconfig made it '$(grep -m1 "${line%%=*}[= ]" "$SRC/xen/.config" || echo absent)' (a dependency is missing). Fix xen/tt.config."
 	fi
 done <"$FRAGMENT"
 
@@ -331,13 +331,13 @@ done <"$FRAGMENT"
 note "building Xen $VER$SUFFIX (make -j$JOBS, CC=$CC)"
 if ! make "${MAKEARGS[@]}" >"$XDIR/build.log" 2>&1; then
 	grep -E -B2 -A6 'error|Error' "$XDIR/build.log" | tail -n 30 >&2 || tail -n 30 "$XDIR/build.log" >&2
-	die "the hypervisor build failed (full log: $XDIR/build.log). Fix the error above"
+	die "the hypervisor build failed (full log: $XDIR/build.log). Fix the error above."
 fi
 
 FULL=$(make -s --no-print-directory "${MAKEARGS[@]}" xenversion 2>/dev/null | tail -n1)
 case $FULL in
 $MAJOR.*$SUFFIX) ;;
-*) die "the built Xen reports version '$FULL', not $MAJOR.x$SUFFIX. Check $VFILE and XEN_VENDORVERSION in the environment" ;;
+*) die "the built Xen reports version '$FULL', not $MAJOR.x$SUFFIX. Check $VFILE and XEN_VENDORVERSION in the environment." ;;
 esac
 
 # --- products ---------------------------------------------------------------
@@ -347,7 +347,7 @@ esac
 put() {
 	if ! cmp -s "$1" "$2"; then
 		cp "$1" "$2.tmp" && mv -f "$2.tmp" "$2" ||
-			die "cannot write $2. Make OUT point to a writable folder"
+			die "cannot write $2. Make OUT point to a writable folder."
 	fi
 }
 put "$SRC/xen/xen" "$XDIR/xen"

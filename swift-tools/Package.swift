@@ -3,7 +3,8 @@
 // The dom0 tools of time-traveling Xen.
 //
 //   TTLog          the log library: format, streaming writer and reader, index
-//   TTTools        shared code of the executables (output, errors, C calls)
+//   TTTools        shared code of the executables (output, options)
+//   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced)
 //   CXen           Debian's libxen-dev (xenctrl, xencall, xenevtchn,
 //                  xenforeignmemory, xenlight, xlutil)
 //   CZstd          Debian's libzstd
@@ -33,10 +34,8 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CTTABI"),
         .target(name: "TTLog", dependencies: ["CTTSupport", "CZstd"]),
-        .target(name: "TTTools", dependencies: [
-            "TTLog", "CXen",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(name: "TTTools", dependencies: ["TTLog"]),
+        .target(name: "TTXen", dependencies: ["CXen"]),
         .executableTarget(name: "ttd-read-log", dependencies: [
             "TTLog", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -46,7 +45,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-xl", dependencies: [
-            "TTTools",
+            "TTTools", "TTXen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-log-gen", dependencies: [
@@ -54,7 +53,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TTLogTests", dependencies: [
-            "TTLog", "CTTABI", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
+            "TTLog", "CTTABI", "CTTSupport", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
         ]),
     ]
 )

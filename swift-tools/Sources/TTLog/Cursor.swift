@@ -7,6 +7,8 @@ public final class RecordCursor {
     private var seq: UInt64
     private var buffer: [Record] = []
     private var position = 0
+    /// Chunks read, when the cursor started at the first: checked against the index at the end.
+    private var seen: [IndexEntry]?
     /// Set once the end of the records is reached.
     public private(set) var stop: StopReason?
     /// Records returned so far, counted from where the cursor started.
@@ -16,16 +18,19 @@ public final class RecordCursor {
         self.reader = reader
         self.offset = entry?.offset ?? reader.dataStart
         self.seq = seq
+        self.seen = entry == nil ? [] : nil
     }
 
     public func next() throws -> Record? {
         while position == buffer.count {
             if stop != nil { return nil }
-            switch try reader.decodeChunk(at: offset, seq: seq) {
+            switch try reader.decodeChunk(at: offset, seq: seq, seen: seen) {
             case .end(let why):
                 stop = why
                 return nil
-            case .chunk(_, let records, let next):
+            case .chunk(let info, let records, let next):
+                seen?.append(IndexEntry(offset: info.offset, firstLandmark: info.firstLandmark,
+                                        lastLandmark: info.lastLandmark, recordCount: info.recordCount))
                 buffer = records
                 position = 0
                 offset = next

@@ -47,7 +47,7 @@ public enum LogFormat {
     public static let compatVersion: UInt16 = 1
     public static let headerFixedSize = 32
     public static let chunkMagic: UInt32 = 0x4b43_5454       // "TTCK"
-    public static let chunkHeaderSize = 48
+    public static let chunkHeaderSize = 56
     public static let chunkFlagZstd: UInt32 = 1 << 0
     public static let maxChunkBytes = 64 << 20
     public static let indexMagic: UInt32 = 0x5849_5454       // "TTIX"

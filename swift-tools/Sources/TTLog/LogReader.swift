@@ -92,6 +92,12 @@ public final class LogReader {
             return .end(.cutInsideChunk(chunk: seq, offset: offset, needed: UInt64(LogFormat.chunkHeaderSize),
                                         present: UInt64(got)))
         }
+        let (headerCRC, reserved): (UInt32, UInt32) = h.withUnsafeBytes { ($0.le(48), $0.le(52)) }
+        let gotHeaderCRC = h.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, 48) }
+        guard gotHeaderCRC == headerCRC else {
+            throw corrupt(seq, offset, "header CRC32C \(hex(UInt64(gotHeaderCRC), width: 8)) does not match the stored \(hex(UInt64(headerCRC), width: 8))")
+        }
+        guard reserved == 0 else { throw corrupt(seq, offset, "reserved header field is not zero") }
         let info: ChunkInfo = h.withUnsafeBytes { p in
             ChunkInfo(seq: p.le(24), offset: offset, storedLength: Int(p.le(8, as: UInt32.self)),
                       rawLength: Int(p.le(12, as: UInt32.self)), recordCount: p.le(16),
@@ -106,13 +112,11 @@ public final class LogReader {
         guard info.compressed || info.storedLength == info.rawLength else {
             throw corrupt(seq, offset, "uncompressed chunk with stored length \(info.storedLength) != raw length \(info.rawLength)")
         }
+        guard info.seq == seq else { throw corrupt(seq, offset, "sequence number \(info.seq), expected \(seq)") }
         if UInt64(info.fileBytes) > left {
             return .end(.cutInsideChunk(chunk: seq, offset: offset, needed: UInt64(info.fileBytes), present: left))
         }
-        if headersOnly {
-            guard info.seq == seq else { throw corrupt(seq, offset, "sequence number \(info.seq), expected \(seq)") }
-            return .chunk(info)
-        }
+        if headersOnly { return .chunk(info) }
         if stored.count < info.storedLength { stored = [UInt8](repeating: 0, count: info.storedLength) }
         _ = try stored.withUnsafeMutableBytes { (b) throws in
             try file.read(into: UnsafeMutableRawBufferPointer(rebasing: b[0..<info.storedLength]),
@@ -120,14 +124,11 @@ public final class LogReader {
         }
         if verifyChecksum {
             let want: UInt32 = h.withUnsafeBytes { $0.le(20) }
-            h.withUnsafeMutableBytes { $0.storeBytes(of: 0, toByteOffset: 20, as: UInt32.self) }
-            var crc = h.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, $0.count) }
-            crc = stored.withUnsafeBytes { tt_crc32c(crc, $0.baseAddress, info.storedLength) }
+            let crc = stored.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, info.storedLength) }
             guard crc == want else {
-                throw corrupt(seq, offset, "CRC32C \(hex(UInt64(crc), width: 8)) does not match the stored \(hex(UInt64(want), width: 8))")
+                throw corrupt(seq, offset, "data CRC32C \(hex(UInt64(crc), width: 8)) does not match the stored \(hex(UInt64(want), width: 8))")
             }
         }
-        guard info.seq == seq else { throw corrupt(seq, offset, "sequence number \(info.seq), expected \(seq)") }
         if info.compressed {
             if raw.count < info.rawLength { raw = [UInt8](repeating: 0, count: info.rawLength) }
             if dctx == nil { dctx = Zstd.makeContext() }
@@ -260,13 +261,15 @@ public final class LogReader {
     }
 
     /// Reads and decodes the chunk at `offset` (chunk number `seq`).
-    public func decodeChunk(at offset: UInt64, seq: UInt64) throws -> ChunkStep {
+    /// `seen`: the chunks read before, from the first, to check the index
+    /// against when the trailer comes (nil: not checked).
+    public func decodeChunk(at offset: UInt64, seq: UInt64, seen: [IndexEntry]? = nil) throws -> ChunkStep {
         switch try readChunk(at: offset, seq: seq, verifyChecksum: true) {
         case .end(let why): return .end(why)
-        case .trailer: return .end(try checkTrailer(at: offset, chunks: seq, seen: nil))
+        case .trailer: return .end(try checkTrailer(at: offset, chunks: seq, seen: seen))
         case .chunk(let info):
             var out: [Record] = []
-            out.reserveCapacity(Int(info.recordCount))
+            out.reserveCapacity(min(Int(info.recordCount), info.rawLength / TTABI.recordHeaderSize))
             _ = try walkRecords(info) { raw in
                 out.append(try decode(raw, info))
                 return true

@@ -118,13 +118,12 @@ public final class LogWriter {
         h.put(UInt32(stored.count))
         h.put(UInt32(raw.count))
         h.put(chunkRecords)
-        h.put(UInt32(0))                    // crc32c
+        h.put(stored.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, $0.count) })   // data_crc32c
         h.put(UInt64(index.count))          // seq
         h.put(chunkFirst)
         h.put(chunkLast)
-        var crc = h.bytes.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, $0.count) }
-        crc = stored.withUnsafeBytes { tt_crc32c(crc, $0.baseAddress, $0.count) }
-        h.set(crc, at: 20)
+        h.put(h.bytes.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, 48) })        // header_crc32c
+        h.put(UInt32(0))                    // reserved
         try h.bytes.withUnsafeBytes { (b) throws in try file.write(b) }
         try stored.withUnsafeBytes { (b) throws in try file.write(b) }
         index.append((offset, chunkFirst, chunkLast, chunkRecords))

@@ -3,6 +3,7 @@
 import ArgumentParser
 import TTLog
 import TTTools
+import TTXen
 
 @main
 struct TTXL: ParsableCommand {

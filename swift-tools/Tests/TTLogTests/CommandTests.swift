@@ -1,0 +1,146 @@
+import Foundation
+import XCTest
+@testable import TTLog
+
+/// End-to-end tests of the executables, with their help text pinned.
+final class CommandTests: XCTestCase {
+    func gen(_ dir: String, _ name: String, _ extra: [String] = []) throws {
+        let r = try runTool("ttd-log-gen", ["-o", dir + "/" + name, "--records", "500", "--chunk-size", "2048"] + extra)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("SYNTHETIC"))
+    }
+
+    func testPrintLinesUpOriginalAndReplay() throws {
+        let dir = temporaryDirectory()
+        try gen(dir, "ttd.log", ["--guest", "clientA"])
+        try gen(dir, "ttd.log.clientA.replay.0", ["--guest", "clientA", "--replay", "--zstd"])
+        let orig = try runTool("ttd-read-log", ["-i", "-n", "200", "-v", "-f", dir + "/ttd.log"])
+        let replay = try runTool("ttd-read-log", ["-i", "-r", "-n", "200", "-v", "-f", dir + "/ttd.log"])
+        XCTAssertEqual(orig.status, 0, orig.stderr)
+        XCTAssertEqual(replay.status, 0, replay.stderr)
+        XCTAssertEqual(orig.stdout, replay.stdout)
+        XCTAssertEqual(orig.stdout.split(separator: "\n").filter { $0.hasPrefix("lm:") }.count, 41)
+        let explicit = try runTool("ttd-read-log", ["-i", "-r", dir + "/ttd.log.clientA.replay.0", "-n", "200", "-v", "-f", dir + "/ttd.log"])
+        XCTAssertEqual(explicit.stdout, replay.stdout)
+    }
+
+    func testStatVerifyDiffAndJSON() throws {
+        let dir = temporaryDirectory()
+        try gen(dir, "a.log")
+        try gen(dir, "b.log", ["--perturb", "123"])
+        let stat = try runTool("ttd-read-log", ["stat", "-f", dir + "/a.log"])
+        XCTAssertEqual(stat.status, 0)
+        XCTAssertTrue(stat.stdout.contains("records: 500 in"), stat.stdout)
+        XCTAssertTrue(stat.stdout.contains("synthetic: yes"), stat.stdout)
+        let json = try runTool("ttd-read-log", ["stat", "--json", "-f", dir + "/a.log"])
+        let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(obj["records"] as? Int, 500)
+        let verify = try runTool("ttd-read-log", ["verify", "-f", dir + "/a.log"])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("sound"))
+        let same = try runTool("ttd-read-log", ["diff", dir + "/a.log", dir + "/a.log"])
+        XCTAssertEqual(same.status, 0)
+        XCTAssertEqual(same.stdout, "identical: 500 records\n")
+        let diff = try runTool("ttd-read-log", ["diff", dir + "/a.log", dir + "/b.log"])
+        XCTAssertEqual(diff.status, 1)
+        XCTAssertTrue(diff.stdout.hasPrefix("first difference at record 123 "), diff.stdout)
+        XCTAssertTrue(diff.stdout.contains("  rip: A="), diff.stdout)
+        let dj = try runTool("ttd-read-log", ["diff", "--json", dir + "/a.log", dir + "/b.log"])
+        let d = try JSONSerialization.jsonObject(with: Data(dj.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(d["record"] as? Int, 123)
+        let lines = try runTool("ttd-read-log", ["--json", "-f", dir + "/a.log"])
+        for l in lines.stdout.split(separator: "\n") {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(l.utf8)))
+        }
+        XCTAssertEqual(lines.stdout.split(separator: "\n").count, 500)
+    }
+
+    func testBadInputOneLineErrors() throws {
+        let dir = temporaryDirectory()
+        try gen(dir, "a.log")
+        try Data("not a log".utf8).write(to: URL(fileURLWithPath: dir + "/junk"))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/a.log")))
+        bytes[10] = 7
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/newer.log"))
+        let cases: [([String], String)] = [
+            (["-f", dir + "/junk"], "not a time-traveling Xen log"),
+            (["-f", dir + "/newer.log"], "needs a reader of version 7"),
+            (["-f", dir + "/nothing"], "No such file"),
+            (["-n", "99999999", "-f", dir + "/a.log"], "beyond the end of the log"),
+            (["-r", "-f", dir + "/a.log"], "no replay log beside"),
+            (["verify", "-f", dir + "/junk"], "not a time-traveling Xen log"),
+        ]
+        for (args, text) in cases {
+            let r = try runTool("ttd-read-log", args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("ttd-read-log: "), r.stderr)
+            XCTAssertTrue(r.stderr.contains(text), "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(dir), "\(args): names the file: \(r.stderr)")
+        }
+    }
+
+    func testCutShortAndIncompleteLogs() throws {
+        let dir = temporaryDirectory()
+        try gen(dir, "crash.log", ["--no-close"])
+        // FILE missing, FILE.incomplete present: read with a note.
+        let r = try runTool("ttd-read-log", ["-f", dir + "/crash.log"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("reading \(dir)/crash.log.incomplete"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("without a trailer"), r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 500)
+        let v = try runTool("ttd-read-log", ["verify", "-f", dir + "/crash.log.incomplete"])
+        XCTAssertEqual(v.status, 1)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/crash.log.incomplete")))
+        bytes.removeLast(100)
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/cut.log"))
+        let c = try runTool("ttd-read-log", ["stat", "-f", dir + "/cut.log"])
+        XCTAssertEqual(c.status, 0)
+        XCTAssertTrue(c.stderr.contains("cut short inside chunk"), c.stderr)
+    }
+
+    func testDevicedAndXLSayNotImplemented() throws {
+        let dir = temporaryDirectory()
+        let d = try runTool("ttd-deviced", ["-f", dir + "/ttd.log"])
+        XCTAssertEqual(d.status, 3)
+        XCTAssertTrue(d.stderr.contains("not implemented yet"), d.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ttd.log"))
+        let conf = dir + "/clientA.conf"
+        try Data("name = \"clientA\"\ntype = \"pvh\"\nmemory = 96\nkernel = \"/boot/vmlinuz\"\n".utf8)
+            .write(to: URL(fileURLWithPath: conf))
+        let x = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1", "-c"])
+        XCTAssertEqual(x.status, 3, x.stderr)
+        XCTAssertTrue(x.stderr.contains("not implemented yet: would create clientA (type pvh, 96 MB) with recording"), x.stderr)
+        let rp = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_replay_flag=1"])
+        XCTAssertTrue(rp.stderr.contains("with replay"), rp.stderr)
+        let bad = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=2"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("is not KEY=0 or KEY=1"), bad.stderr)
+        let none = try runTool("ttd-xl", ["create", conf])
+        XCTAssertTrue(none.stderr.contains("time_travel is not set"), none.stderr)
+    }
+
+    /// The --help texts, pinned: a change to the interface shows up here.
+    func testHelpTextsArePinned() throws {
+        let pins: [(String, [String], [String])] = [
+            ("ttd-read-log", ["--help"], ["USAGE: ttd-read-log <subcommand>", "print (default)", "stat", "verify", "diff",
+                                          "ttd-read-log -i -r -n 533717582 -v -f ttd.log > replay.run"]),
+            ("ttd-read-log", ["help", "print"], ["-f <file>", "-r, --replay", "--replay-log <path>", "-n <landmark>",
+                                                 "-w <count>", "-i ", "-v ", "--json", "--header"]),
+            ("ttd-read-log", ["help", "diff"], ["USAGE: ttd-read-log diff <a> <b>", "Exit code 0 identical, 1 different, 2 an error"]),
+            ("ttd-deviced", ["--help"], ["USAGE: ttd-deviced -f <file>", "NOT IMPLEMENTED YET"]),
+            ("ttd-xl", ["help", "create"], ["USAGE: ttd-xl create <config> [<key=value> ...] [-c] [-p]", "NOT IMPLEMENTED YET"]),
+            ("ttd-log-gen", ["--help"], ["SYNTHETIC", "--perturb <n>", "--no-close"]),
+        ]
+        for (tool, args, wanted) in pins {
+            let r = try runTool(tool, args)
+            XCTAssertEqual(r.status, 0, "\(tool) \(args)")
+            let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            for w in wanted {
+                let ww = w.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                XCTAssertTrue(text.contains(ww), "\(tool) \(args) lacks '\(w)':\n\(r.stdout)")
+            }
+        }
+    }
+}

@@ -27,7 +27,7 @@ while read -r line; do
 	extra=""
 	[ -n "$g" ] && extra=", boot to guest output $g s"
 	if [ -f "$dir/share/figures.txt" ]; then
-		extra+=", $(tr '\n' ' ' <"$dir/share/figures.txt" | sed 's/ $//; s/ /, /g')"
+		extra+=", $(sed 's/=\(.*\)/ \1 s/' "$dir/share/figures.txt" | tr '\n' ',' | sed 's/,$//; s/,/, /g')"
 	fi
 	if [ -f "$dir/figures.txt" ]; then
 		extra+=", boot to probe line: $(sed 's/=/ /; s/$/ s/' "$dir/figures.txt" | tr '\n' ',' | sed 's/,$//; s/,/, /g')"

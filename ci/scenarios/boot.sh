@@ -27,7 +27,7 @@ log=$(lab_console_log "$name")
 lab_check "guest $name ran its boot autorun and powered off" \
 	lab_guest_run "$CFG" boot 180
 echo "guest time from xl create to its end: $LAB_GUEST_SECS s"
-echo "guest_secs=$LAB_GUEST_SECS" >>figures.txt
+echo "guest_create_to_end=$LAB_GUEST_SECS" >>figures.txt
 
 echo "--- guest console ($log)"
 cat "$log" 2>/dev/null

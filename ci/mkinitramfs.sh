@@ -20,6 +20,7 @@ set -euo pipefail
 need_cmd dpkg-deb dpkg
 need_cmd apt-get apt
 need_cmd objdump binutils
+need_cmd strip binutils
 need_cmd cpio cpio
 need_cmd ldconfig libc-bin
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
@@ -169,6 +170,13 @@ while IFS= read -r f; do
 done < <(find "$STAGE/usr/sbin" "$STAGE/usr/bin" "$STAGE/usr/local" -type f 2>/dev/null |
 	while read -r g; do file -b "$g" | grep -q '^ELF.*dynamic' && echo "$g"; done)
 
+# Our programs go in stripped: debug information and symbols stay in the
+# installed tree on the host ($OUT/lab/root); in the initramfs they would
+# only cost memory and boot time under TCG (a Swift tool: 26 MB -> 15 MB).
+for e in "${elves[@]}"; do
+	case $e in usr/lib/xen-4.17/* | usr/sbin/xen* | usr/bin/xen*) ;; *) strip "$STAGE/$e" 2>/dev/null || true ;; esac
+done
+
 # --- shared libraries: the NEEDED closure against the sysroot ----------------------
 
 libdirs=("$SYSROOT/lib/$MULTIARCH" "$SYSROOT/usr/lib/$MULTIARCH" "$SYSROOT/lib64" "$SYSROOT/usr/lib")
@@ -233,6 +241,16 @@ done
 ln -sf "/lib/$MULTIARCH/ld-linux-x86-64.so.2" "$STAGE/lib64/ld-linux-x86-64.so.2"
 printf '/lib/%s\n/usr/lib/%s\n' "$MULTIARCH" "$MULTIARCH" >"$STAGE/etc/ld.so.conf"
 ldconfig -r "$STAGE" 2>/dev/null || die "ldconfig -r $STAGE failed. Check that $STAGE holds the libraries."
+
+# Check the result the way dom0 will load it: the dynamic loader of the
+# initramfs resolves every program's libraries inside it (needs root for
+# chroot; skipped otherwise).
+if [ "$(id -u)" = 0 ]; then
+	for e in "${elves[@]}"; do
+		chroot "$STAGE" /lib64/ld-linux-x86-64.so.2 --list "/$e" >/dev/null 2>&1 ||
+			die "/$e cannot load its libraries in the lab initramfs ($STAGE). Check 'chroot $STAGE /lib64/ld-linux-x86-64.so.2 --list /$e' and report it."
+	done
+fi
 
 # --- Debian's kernel as dom0 (LAB_DOM0=debian) -------------------------------------
 

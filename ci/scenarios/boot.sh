@@ -13,6 +13,15 @@ case $ver in
 *) lab_not_ok "xl info: xen_version '$ver' does not end in -tt (not TT Xen)" ;;
 esac
 
+# Our dom0 tools load and run here (libraries complete, no Swift needed).
+n=0
+for t in /usr/sbin/ttd-*; do
+	[ -x "$t" ] || continue
+	n=$((n + 1))
+	lab_check "dom0: $(basename "$t") --help runs" sh -c "'$t' --help >/dev/null 2>&1"
+done
+[ $n -gt 0 ] || lab_not_ok "dom0: no /usr/sbin/ttd-* tools in the lab's root (make install of swift-tools)"
+
 if [ ! -f "$CFG" ]; then
 	lab_not_ok "$CFG is missing from the lab's root (make install of images/)"
 	lab_done

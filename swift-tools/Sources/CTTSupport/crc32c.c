@@ -91,3 +91,10 @@ int tt_crc32c_hw(void)
         init();
     return hw;
 }
+
+uint32_t tt_crc32c_portable(uint32_t crc, const void *buf, size_t len)
+{
+    if ( !__atomic_load_n(&ready, __ATOMIC_ACQUIRE) )
+        init();
+    return ~crc_sw(~crc, buf, len);
+}

@@ -68,3 +68,14 @@ final class ABITests: XCTestCase {
         XCTAssertEqual(Array(swiftEnd[40...]), eBytes)
     }
 }
+
+final class ControlABITests: XCTestCase {
+    func testControlStructSizes() {
+        XCTAssertEqual(MemoryLayout<xen_tt_info>.size, 16)
+        XCTAssertEqual(MemoryLayout<xen_tt_io>.size, 32)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.size, 16)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.size, 24)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.size, 56)
+        XCTAssertEqual(MemoryLayout<xen_tt_detach>.size, 8)
+    }
+}

@@ -91,3 +91,21 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(back.unknownFields[900], [1, 2, 3])
     }
 }
+
+import CTTSupport
+
+final class CRCTests: XCTestCase {
+    /// The standard CRC-32C check value.
+    func testCRC32CCheckValue() {
+        let s = Array("123456789".utf8)
+        XCTAssertEqual(s.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, $0.count) }, 0xe306_9283)
+        // Incremental equals one-shot, across the 8-byte fast path.
+        let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let one = long.withUnsafeBytes { tt_crc32c(0, $0.baseAddress, $0.count) }
+        let a = long[0..<333].withUnsafeBytes { tt_crc32c(0, $0.baseAddress, $0.count) }
+        let b = long[333...].withUnsafeBytes { tt_crc32c(a, $0.baseAddress, $0.count) }
+        XCTAssertEqual(one, b)
+        XCTAssertEqual(s.withUnsafeBytes { tt_crc32c_portable(0, $0.baseAddress, $0.count) }, 0xe306_9283)
+        XCTAssertEqual(long.withUnsafeBytes { tt_crc32c_portable(0, $0.baseAddress, $0.count) }, one)
+    }
+}

@@ -10,6 +10,9 @@
  */
 uint32_t tt_crc32c(uint32_t crc, const void *buf, size_t len);
 
+/* The table-driven path alone (what CPUs without SSE4.2 run); for tests. */
+uint32_t tt_crc32c_portable(uint32_t crc, const void *buf, size_t len);
+
 /* 1 when tt_crc32c runs on the SSE4.2 instruction. */
 int tt_crc32c_hw(void);
 #endif

@@ -138,7 +138,9 @@ lab_boot() {
 			kill "$qpid" 2>/dev/null || true
 			break
 		fi
-		if grep -q -e 'Panic on CPU' -e 'Kernel panic - not syncing' "$log" 2>/dev/null; then
+		# Only Xen's own lines count: the scenario's output (guest
+		# console logs included) is on the serial console too.
+		if grep -q -E '^\(XEN\) (.*Panic on CPU|Hardware Dom0 crashed)' "$log" 2>/dev/null; then
 			sleep 2
 			reason="panic"
 			kill "$qpid" 2>/dev/null || true
@@ -167,7 +169,7 @@ lab_boot() {
 	timeout)
 		note "scenario $name hung: no result after ${LAB_TIMEOUT} s (LAB_TIMEOUT). Serial log: $log" ;;
 	panic)
-		note "scenario $name: Xen or dom0 panicked. Serial log: $log" ;;
+		note "scenario $name: Xen panicked or dom0 crashed. Serial log: $log" ;;
 	*)
 		note "scenario $name: $reason before dom0 wrote a result. Serial log: $log" ;;
 	esac

@@ -67,6 +67,9 @@ mkdir -p "$XDIR" || die "cannot create $XDIR. Make OUT point to a writable folde
 # changed command line rebuilds everything.
 XDIR=$(realpath "$XDIR")
 SRC=$XDIR/src
+# Paths under the tree count relative to it (with -ffile-prefix-map below),
+# so that a clone elsewhere, or another OUT, hits the same ccache entries.
+export CCACHE_BASEDIR=$SRC
 
 # One build at a time per output folder.
 exec 9>"$XDIR/.lock"

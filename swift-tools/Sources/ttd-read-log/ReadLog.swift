@@ -86,7 +86,7 @@ struct LogOptions: ParsableArguments {
     func open() -> LogReader {
         let base = openLog(file)
         guard replay || replayLog != nil else { return base }
-        let path = replayLog ?? "\(base.path.hasSuffix(".incomplete") ? file : file).\(base.header.guestName).replay.0"
+        let path = replayLog ?? "\(file).\(base.header.guestName).replay.0"
         if !fileExists(path) && !fileExists(path + ".incomplete") {
             fail(tool, "\(path): no replay log beside \(file) (a replay writes it there; name another with -r PATH)")
         }

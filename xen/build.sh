@@ -122,9 +122,9 @@ fetch_debian() {
 				return
 			fi
 		fi
-		note "xen $v did not download ($(grep -m1 -oE '\b[0-9]{3} +[A-Za-z][A-Za-z ]*[A-Za-z]' "$dir/apt.log" || echo "see $dir/apt.log")); trying an older one"
+		mv -f "$dir/apt.log" "$DLDIR/$v.unavailable"
 		rm -rf "$dir"
-		echo "$v" >"$DLDIR/$v.unavailable"
+		note "xen $v did not download ($(grep -m1 -oE '\b[0-9]{3} +[A-Za-z][A-Za-z ]*[A-Za-z]' "$DLDIR/$v.unavailable" || echo "see $DLDIR/$v.unavailable")); trying an older one"
 	done
 	die "no Xen $MAJOR source package could be downloaded (tried ${cands[*]}). Check the network and 'apt-get update' (and delete $DLDIR/*.unavailable), or set XEN_SRC=/path/to/xen-$MAJOR.x.tar.gz."
 }
@@ -136,7 +136,10 @@ unpack() {
 	rm -rf "$to"
 	case $from in
 	*.dsc)
-		dpkg-source --no-check --no-copy -q -x "$from" "$to" >"$XDIR/unpack.log" 2>&1 ||
+		# apt checked the .dsc against the signed archive index; dpkg-source
+		# checks the tarballs against the .dsc (and its signature where a
+		# Debian keyring is installed).
+		dpkg-source --no-copy -q -x "$from" "$to" >"$XDIR/unpack.log" 2>&1 ||
 			die "dpkg-source could not unpack $from (see $XDIR/unpack.log). Delete $(dirname "$from") to download it again."
 		;;
 	*)

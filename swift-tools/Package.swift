@@ -52,6 +52,7 @@ let package = Package(
             "TTLog", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
         .testTarget(name: "TTLogTests", dependencies: [
             "TTLog", "CTTABI", "CTTSupport", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
         ]),

@@ -307,7 +307,7 @@ public final class LogReader {
         let (indexOffset, total, chunks, last, crc): (UInt64, UInt64, UInt64, UInt64, UInt32) = f.withUnsafeBytes {
             ($0.le(8), $0.le(16), $0.le(24), $0.le(32), $0.le(40))
         }
-        guard indexOffset >= dataStart, indexOffset < footerAt,
+        guard indexOffset >= dataStart, indexOffset < footerAt, chunks <= fileSize / UInt64(LogFormat.indexEntrySize),
               (footerAt - indexOffset) == 16 + chunks * UInt64(LogFormat.indexEntrySize) else {
             throw LogError.badIndex(path: path, detail: "footer says \(chunks) index entries at offset \(indexOffset), which does not fit the file")
         }

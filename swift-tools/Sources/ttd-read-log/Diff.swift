@@ -30,6 +30,10 @@ struct Diff: ParsableCommand {
             do { return try LogReader(path: p) } catch { fail(tool, "\(error)", code: 2) }
         }
         let ra = open(a), rb = open(b)
+        for (x, y) in [(ra, rb), (rb, ra)] where !y.header.originalLogID.isEmpty && !x.header.logID.isEmpty
+            && y.header.originalLogID != x.header.logID {
+            printError("\(tool): note: \(y.path) is the replay of another recording than \(x.path) (log ids differ)")
+        }
         let d: LogDiff
         do { d = try diffLogs(ra, rb, window: window) } catch { fail(tool, "\(error)", code: 2) }
         if json {

@@ -49,7 +49,7 @@ install:
 	fi
 
 # Unit tests, then the lab. The closing line of each runner is printed
-# as it is; ci/run-all prints the overall "N passed, N failed".
+# as it is; ci/check.sh prints the overall "N passed, N failed".
 check: world
 	@bash ci/check.sh
 

@@ -28,16 +28,26 @@ entry() {
 	fi
 }
 
-# Unit tests: the Swift tools' `make -C swift-tools check`.
-if [ -f "$LAB_TOP/swift-tools/Makefile" ] && grep -q '^check:' "$LAB_TOP/swift-tools/Makefile"; then
-	entry "unit tests (make -C swift-tools check)" "$CHECK_OUT/unit-swift-tools.log" \
-		make -C "$LAB_TOP/swift-tools" check
-else
-	note "skipping the unit tests: swift-tools/Makefile has no 'check' target yet"
-fi
+# show_summary LOG: repeat the test runners' own closing lines from LOG
+# (XCTest's "Executed N tests", Swift Testing's "Test run with N tests",
+# the shell suites' "N passed, N failed"), indented so that the last line
+# of this script stays the only unindented count line.
+show_summary() {
+	grep -E -e 'Executed [0-9]+ tests?, with' -e 'Test run with [0-9]+ tests?' \
+		-e '[0-9]+ passed, [0-9]+ failed' "$1" | sed 's/^[[:space:]]*/    /' || true
+}
 
-# The GRUB images the "grub" scenario boots.
+# The GRUB images the "grub" scenario boots (the grub unit tests
+# check them too, so they come first).
 entry "grub images (make -C grub iso)" "$CHECK_OUT/grub-iso.log" make -C "$LAB_TOP/grub" iso
+
+# Unit tests of each folder that has them: `make -C DIR check`.
+for d in swift-tools images grub xen linux-guest; do
+	grep -q '^check:' "$LAB_TOP/$d/Makefile" 2>/dev/null || continue
+	entry "unit tests (make -C $d check)" "$CHECK_OUT/unit-$d.log" \
+		make -C "$LAB_TOP/$d" check
+	show_summary "$CHECK_OUT/unit-$d.log"
+done
 
 # The lab scenarios: ci/lab.sh prints their PASS/FAIL lines and its own
 # "N passed, N failed", which is added to ours (and not shown: the last

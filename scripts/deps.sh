@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
 	# toolchain and generic build tools
 	build-essential bc bison flex python3 ccache pkg-config dpkg-dev
-	xz-utils zstd cpio kmod rsync file patch
+	xz-utils zstd cpio kmod rsync file patch time
 	# TT Linux
 	linux-source-6.1 libelf-dev libssl-dev
 	# the Swift tools link Debian's Xen libraries and libzstd

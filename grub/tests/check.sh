@@ -10,15 +10,7 @@ script=$here/21_tt_xen
 work=$(mktemp -d /tmp/tt-grub-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() {
-	local name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$work/out"; fi
-}
+. "$here/../scripts/testlib.sh"
 
 # run BOOTDIR [VAR=VALUE...]: 21_tt_xen in no-probe mode, stdout to
 # $work/cfg, stderr to $work/err.
@@ -161,5 +153,4 @@ else
 	echo "skip ISO checks (run make -C grub iso)"
 fi
 
-echo "grub: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary grub

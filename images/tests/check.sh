@@ -14,16 +14,7 @@ tt_snapshot=$here/sbin/tt-snapshot
 work=$(mktemp -d /tmp/tt-images-check.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() {
-	# check NAME COMMAND...: pass when COMMAND succeeds.
-	local name=$1
-	shift
-	if "$@" >"$work/out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$work/out"; fi
-}
+. "$here/../scripts/testlib.sh"
 # fails NAME PATTERN COMMAND...: pass when COMMAND fails and its last line
 # of stderr is one "tt-xen: ..." line matching PATTERN.
 fails() {
@@ -201,5 +192,4 @@ check "tt-snapshot delete runs lvremove -f" \
 fails "tt-snapshot delete of a missing snapshot" "does not exist" \
 	env PATH="$lvm_path" "$tt_snapshot" delete xenvg/snap1
 
-echo "images: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+test_summary images

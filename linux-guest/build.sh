@@ -83,7 +83,7 @@ if [ "$(cat "$SRC/.tt-stamp" 2>/dev/null || true)" != "$SRC_STAMP" ]; then
 	tar -xJf "$TARBALL" -C "$SRC.new" --strip-components=1 ||
 		die "cannot unpack $TARBALL. Reinstall it (apt-get install --reinstall $PKG)"
 	# The tarball must be the 6.1 kernel the fragment and patches are for.
-	v=$(make -s -C "$SRC.new" kernelversion 2>/dev/null || true)
+	v=$(make -s --no-print-directory -C "$SRC.new" kernelversion 2>/dev/null || true)
 	case $v in
 	6.1.*) ;;
 	*) die "$TARBALL holds Linux '$v', not 6.1.x. Install Debian 12's $PKG (make deps)" ;;
@@ -189,7 +189,7 @@ note "building bzImage (-j$JOBS, CC=$CC)"
 "${KMAKE[@]}" -j"$JOBS" bzImage ||
 	die "the kernel build failed (messages above). Fix the patch or option that broke it"
 
-RELEASE=$("${KMAKE[@]}" -s kernelrelease)
+RELEASE=$("${KMAKE[@]}" -s --no-print-directory kernelrelease)
 
 # Copy a product only when it changed, so that its timestamp says when.
 put() {

@@ -9,8 +9,9 @@
  *   tt-ctl attach DOMID         TTOP_attach in record mode
  *   tt-ctl status DOMID         TTOP_status and TTOP_landmark_counts
  *   tt-ctl detach DOMID         TTOP_detach
- *   tt-ctl drain DOMID FILE [SECONDS]
- *                               attach, set up the log ring, map it, bind
+ *   tt-ctl drain DOMID FILE [SECONDS [PAGES]]
+ *                               attach, set up the log ring (PAGES pages,
+ *                               default 257: 1 MiB of data), map it, bind
  *                               its doorbell, unpause the domain and copy
  *                               every record (PAD dropped) into FILE until
  *                               TT_REC_END (default: give up after 600 s)
@@ -48,7 +49,7 @@
 
 #include "tt.h"
 
-#define RING_PAGES 257 /* control page + 1 MiB of data */
+#define RING_PAGES 257 /* default: control page + 1 MiB of data */
 
 static xencall_handle *xcall;
 static void *hbuf; /* hypercall buffer, one page */
@@ -259,7 +260,8 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int cmd_drain(domid_t domid, const char *file, unsigned int seconds)
+static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
+                     unsigned int pages)
 {
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
     xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
@@ -270,7 +272,7 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds)
     void *addr = NULL;
     uint32_t port, size;
     xenevtchn_port_or_error_t lport;
-    uint64_t cons, nrec = 0, nbytes = 0, kicks = 0;
+    uint64_t cons, nrec = 0, nbytes = 0, kicks = 0, waits_seen = 0, ring_waits = 0;
     bool ended = false;
     double t0;
     FILE *out;
@@ -285,11 +287,11 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds)
     rc = do_attach(domid, TT_MODE_RECORD, TT_INTERFACE_VERSION, 0);
     if (rc)
         die("attach %u: %s", domid, errname(rc));
-    rc = do_ring_setup(domid, TT_RING_LOG, RING_PAGES, 0, &port);
+    rc = do_ring_setup(domid, TT_RING_LOG, pages, 0, &port);
     if (rc)
         die("ring_setup %u: %s", domid, errname(rc));
     fres = xenforeignmemory_map_resource(fmem, domid, TT_RESOURCE_TYPE, TT_RING_LOG, 0,
-                                         RING_PAGES, &addr, PROT_READ | PROT_WRITE, 0);
+                                         pages, &addr, PROT_READ | PROT_WRITE, 0);
     if (!fres)
         die("cannot map the log ring of %u (acquire_resource): %s", domid, strerror(errno));
     lport = xenevtchn_bind_interdomain(xce, domid, port);
@@ -300,10 +302,10 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds)
     data = (const uint8_t *)addr + 4096;
     size = ring->data_size;
     if (ring->magic != TT_RING_MAGIC || ring->interface_version != TT_INTERFACE_VERSION ||
-        size != (RING_PAGES - 1) * 4096u)
+        size != (pages - 1) * 4096u)
         die("ring of %u: bad control page (magic %#x version %u size %u)", domid, ring->magic,
             ring->interface_version, size);
-    printf("drain %u: ring %u pages, doorbell %u (local %d)\n", domid, RING_PAGES, port, lport);
+    printf("drain %u: ring %u pages, doorbell %u (local %d)\n", domid, pages, port, lport);
 
     if (xc_domain_unpause(xch, domid))
         die("cannot unpause %u: %s", domid, strerror(errno));
@@ -354,7 +356,15 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         ring->cons = cons;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (ring->producer_waiting) {
+        if (ring->producer_waiting && !ended) {
+            struct xen_tt_status st;
+
+            /* Xen paused the guest for room: it says so in its status. */
+            if (!do_status(domid, &st)) {
+                if (st.state == TT_STATE_RING_WAIT)
+                    waits_seen++;
+                ring_waits = st.ring_waits;
+            }
             xenevtchn_notify(xce, lport);
             kicks++;
         }
@@ -362,8 +372,10 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds)
 
     if (fclose(out))
         die("cannot write %s: %s", file, strerror(errno));
-    printf("drain %u: %" PRIu64 " records, %" PRIu64 " bytes, %" PRIu64 " kicks, %s in %.1f s\n",
-           domid, nrec, nbytes, kicks, ended ? "END seen" : "NO END", now() - t0);
+    printf("drain %u: %" PRIu64 " records, %" PRIu64 " bytes, %s in %.1f s\n", domid, nrec,
+           nbytes, ended ? "END seen" : "NO END", now() - t0);
+    printf("drain %u: %" PRIu64 " kicks, state RING_WAIT seen %" PRIu64 " times, ring_waits %" PRIu64
+           "\n", domid, kicks, waits_seen, ring_waits);
     xenforeignmemory_unmap_resource(fmem, fres);
     xenevtchn_unbind(xce, lport);
     xenevtchn_close(xce);
@@ -647,7 +659,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: tt-ctl attach|status|detach DOMID\n"
-            "       tt-ctl drain DOMID FILE [SECONDS]\n"
+            "       tt-ctl drain DOMID FILE [SECONDS [PAGES]]\n"
             "       tt-ctl check FILE\n"
             "       tt-ctl badops DOMID [vcpus2=D] [pv=D] [running=D]\n");
     exit(2);
@@ -667,7 +679,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "detach"))
         return cmd_detach(parse_domid(argv[2]));
     if (!strcmp(argv[1], "drain") && argc >= 4)
-        return cmd_drain(parse_domid(argv[2]), argv[3], argc > 4 ? atoi(argv[4]) : 600);
+        return cmd_drain(parse_domid(argv[2]), argv[3], argc > 4 ? atoi(argv[4]) : 600,
+                         argc > 5 ? atoi(argv[5]) : RING_PAGES);
     if (!strcmp(argv[1], "badops"))
         return cmd_badops(parse_domid(argv[2]), argc - 3, argv + 3);
     usage();

@@ -212,7 +212,11 @@ static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
     t = d->tt;
     if ( t )
     {
-        tt_write_end(t, reason, code);
+        /* A shutdown whose exit never got to tt_exit_done(): its reason. */
+        if ( t->end_pending )
+            tt_write_end(t, t->end_reason, t->end_code);
+        else
+            tt_write_end(t, reason, code);
         d->tt = NULL;
         unpause_d = t->attach_paused;
         t->attach_paused = false;

@@ -115,11 +115,13 @@ typedef struct xen_tt_io xen_tt_io_t;
 /*
  * TTOP_attach: make a paused, not yet started domain a TT domain.
  * arg: struct xen_tt_attach (IN).
- * Errors: -EPERM not privileged, -ESRCH no such domain, -EBUSY already
- * attached or domain has run, -EINVAL bad mode/flags/padding, -EOPNOTSUPP
- * domain is not a single-vCPU HVM/PVH domain, -EPROTO interface_version
- * differs from TT_INTERFACE_VERSION, -ENODEV TT_ATTACH_BRANCHES asked for
- * and the host has no usable branch counter.
+ * Errors: -EPERM not privileged, -ESRCH no such domain or domain dying,
+ * -EBUSY already attached, not paused by the toolstack, or has run,
+ * -EINVAL bad mode/flags/padding or the caller itself, -EOPNOTSUPP domain
+ * is not a single-vCPU PVH domain on an SVM host (or replay: not yet),
+ * -EACCES interface_version differs from TT_INTERFACE_VERSION (as domctl
+ * answers; Xen has no EPROTO), -ENODEV TT_ATTACH_BRANCHES asked for and
+ * the host has no usable branch counter.
  */
 #define TTOP_attach     16
 
@@ -198,6 +200,35 @@ struct xen_tt_detach {
     uint32_t pad1;              /* must be zero */
 };
 typedef struct xen_tt_detach xen_tt_detach_t;
+
+/*
+ * TTOP_landmark_counts: the VM exits of a TT domain's vCPU by class, and
+ * the landmarks among them by kind.  Like TTOP_status these counters are
+ * host-dependent where they count host-caused exits, and are never part
+ * of a record.  arg: struct xen_tt_landmark_counts (IN/OUT).
+ * Errors: -EPERM, -ESRCH, -ENOENT not attached, -EINVAL non-zero padding.
+ */
+#define TTOP_landmark_counts 20
+
+#define TT_LM_KINDS 16 /* entries of xen_tt_landmark_counts.by_type */
+
+struct xen_tt_landmark_counts {
+    domid_t domid;              /* IN */
+    uint16_t pad0;              /* must be zero */
+    uint32_t pad1;              /* must be zero */
+    uint64_aligned_t exits;     /* OUT: VM exits of the TT vCPU */
+    uint64_aligned_t other;     /* OUT: exits that were not landmarks */
+    uint64_aligned_t continuations; /* OUT: re-executions of a preempted
+                                       hypercall (part of its landmark) */
+    /*
+     * OUT: landmarks by the record type that describes them: by_type[t]
+     * counts landmarks of type TT_REC_t (TT_REC_HYPERCALL .. TT_REC_EXCEPTION,
+     * 0x01..0x0b); by_type[0] and entries above 0x0b are zero.  The sum of
+     * the entries is xen_tt_status.landmarks.
+     */
+    uint64_aligned_t by_type[TT_LM_KINDS];
+};
+typedef struct xen_tt_landmark_counts xen_tt_landmark_counts_t;
 
 /* ------------------------------------------------------------------ */
 /* The shared ring.                                                    */

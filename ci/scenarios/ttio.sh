@@ -29,6 +29,9 @@ fi
 domid=$(xl domid "$name")
 lab_check "tt-io push: refused before the domain is attached" sh -c "! tt-io push $domid x"
 lab_check "tt-io push: refused for a domain that does not exist" sh -c "! tt-io push 31999 x"
+big=$(printf '%4097s' x)
+tt-io push "$domid" "$big" 2>push-big.txt
+lab_check "tt-io push: 4097 bytes refused with E2BIG (the queue holds 4096)" grep -q 'Argument list too long' push-big.txt
 
 xl dmesg -c >/dev/null
 t0=$(date +%s)

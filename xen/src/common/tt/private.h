@@ -127,10 +127,28 @@ struct tt_domain {
     bool ended;                 /* TT_REC_END written: nothing after it */
     bool end_pending;           /* END due at the end of this exit ... */
     uint32_t end_reason, end_code; /* ... with these */
+
+    /* TT-io devices (io.c, which has their locking rules). */
+    struct tt_io *io;
 };
 
 /* tt.c */
 extern spinlock_t tt_lock;
+struct domain;
+/* The target of a control sub-op, RCU-locked, after the XSM check. */
+int tt_get_target(domid_t domid, unsigned int cmd, struct domain **dp);
+
+/*
+ * io.c: TT-io devices.  xen_tt_info reports TT_IO_DEVICES and TT_IO_MAX;
+ * TTOP_io_push may queue TT_IO_QUEUE bytes of input per device.
+ */
+#define TT_IO_QUEUE      4096U
+#define TT_IO_NR_DEVICES 1U                     /* TT_DEV_* below this */
+#define TT_IO_DEVICES    (1U << TT_DEV_CONSOLE)
+int tt_io_init(struct tt_domain *t);
+void tt_io_free(struct tt_domain *t);
+long tt_io_guest_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg);
+long tt_io_push(XEN_GUEST_HANDLE_PARAM(void) arg);
 
 /*
  * ring.c: the producer side.  Every function below may be called from the

@@ -11,9 +11,9 @@
  * and at domain teardown) and the guest side's TTOP_info.  Attaching makes
  * every RDTSC/RDTSCP and every PAUSE of the domain exit and keeps the
  * domain paused until its log ring exists; landmark.c records every
- * landmark into the ring (ring.c).  Not yet: TT-io (TTOP_io_* answer
- * -ENODEV: no device), replay (TTOP_attach in TT_MODE_REPLAY answers
- * -EOPNOTSUPP).
+ * landmark into the ring (ring.c).  TT-io (TTOP_io_send, TTOP_io_recv,
+ * TTOP_io_push) is in io.c.  Not yet: replay (TTOP_attach in
+ * TT_MODE_REPLAY answers -EOPNOTSUPP).
  *
  * The locking rules are in private.h.
  */
@@ -51,7 +51,7 @@ DEFINE_SPINLOCK(tt_lock);
  * Errors: -EPERM not allowed, -ESRCH no such domain, -EINVAL the caller
  * itself.
  */
-static int tt_get_target(domid_t domid, unsigned int cmd, struct domain **dp)
+int tt_get_target(domid_t domid, unsigned int cmd, struct domain **dp)
 {
     struct domain *d = rcu_lock_domain_by_id(domid);
     int rc = xsm_tt_op(XSM_PRIV, d, cmd);
@@ -138,8 +138,12 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     t->bound_us = op.bound_us ?: TT_DEFAULT_BOUND_US;
     spin_lock_init(&t->ring_lock);
     rc = tt_buffers_alloc(t);
+    if ( !rc )
+        rc = tt_io_init(t);
     if ( rc )
     {
+        tt_io_free(t);
+        tt_buffers_free(t);
         xfree(t);
         goto out;
     }
@@ -185,6 +189,7 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( rc )
     {
         domain_unpause(d);
+        tt_io_free(t);
         tt_buffers_free(t);
         xfree(t);
     }
@@ -249,6 +254,7 @@ static void tt_free(struct tt_domain *t)
     if ( !t )
         return;
     tt_ring_destroy(t);
+    tt_io_free(t);
     tt_buffers_free(t);
     xfree(t);
 }
@@ -464,8 +470,8 @@ static long tt_info(XEN_GUEST_HANDLE_PARAM(void) arg)
     const struct domain *currd = current->domain;
     struct xen_tt_info info = {
         .interface_version = TT_INTERFACE_VERSION,
-        .devices = 0,           /* TT-io: no device yet */
-        .max_io = 0,
+        .devices = TT_IO_DEVICES,
+        .max_io = TT_IO_MAX,
     };
 
     /* d->tt cannot change while the domain's only vCPU is in here. */
@@ -485,8 +491,7 @@ long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 
     case TTOP_io_send:
     case TTOP_io_recv:
-        /* No TT-io device exists yet (xen_tt_info.devices is 0). */
-        return current->domain->tt ? -ENODEV : -EPERM;
+        return tt_io_guest_op(cmd, arg);
 
     case TTOP_attach:
         return tt_attach(arg);
@@ -502,6 +507,9 @@ long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 
     case TTOP_landmark_counts:
         return tt_landmark_counts(arg);
+
+    case TTOP_io_push:
+        return tt_io_push(arg);
 
     default:
         return -EINVAL;

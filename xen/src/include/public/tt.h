@@ -83,13 +83,16 @@ struct xen_tt_info {
 typedef struct xen_tt_info xen_tt_info_t;
 
 /*
- * TTOP_io_send: copy len bytes from buf to the device's backend (output
- * is logged inside the hypercall record).  TTOP_io_recv: copy at most len
- * bytes of pending input for the device into buf; len is set to the bytes
- * copied (0: nothing pending).  The input is logged as a TT_REC_TTIO_INPUT
- * record.  arg: struct xen_tt_io (IN/OUT).
+ * TTOP_io_send: copy len bytes from buf to the device's backend: all of
+ * them or none; arg is not written.  The output is logged inside the
+ * hypercall record (struct xen_tt_io as passed, then the bytes).
+ * TTOP_io_recv: copy at most len bytes of pending input for the device
+ * into buf; len is set to the bytes copied (0: nothing pending, and buf
+ * is not touched).  The input is logged as a TT_REC_TTIO_INPUT record.
+ * The guest polls: no event announces input.  arg: struct xen_tt_io.
  * Errors: -EPERM not a TT domain, -ENODEV device absent, -E2BIG len above
- * max_io, -EAGAIN backend queue full (send), -EFAULT bad buffer.
+ * max_io, -EINVAL non-zero pad, or flags/cookie the device does not take,
+ * -EFAULT bad arg or buffer.
  */
 #define TTOP_io_send  1
 #define TTOP_io_recv  2
@@ -283,6 +286,26 @@ struct xen_tt_ring {
     uint8_t reserved[24];       /* zero; pads the header to 64 bytes */
 };
 typedef struct xen_tt_ring xen_tt_ring_t;
+
+/*
+ * TTOP_io_push: queue input for a TT guest's device (the daemon's side of
+ * TTOP_io_recv).  Xen keeps up to 4096 bytes per device; the guest takes
+ * them with TTOP_io_recv.  All len bytes are queued or none.
+ * arg: struct xen_tt_io_push (IN).
+ * Errors: -EPERM not privileged, -ESRCH no such domain, -EINVAL the
+ * caller itself, -ENOENT not attached, -ENODEV device absent, -E2BIG len
+ * above 4096, -EAGAIN not enough room now (retry after the guest read),
+ * -ENOMEM, -EFAULT bad arg or buffer.
+ */
+#define TTOP_io_push    21
+
+struct xen_tt_io_push {
+    domid_t domid;              /* IN */
+    uint16_t device;            /* IN: TT_DEV_* */
+    uint32_t len;               /* IN: bytes in buf */
+    XEN_GUEST_HANDLE_64(uint8) buf; /* IN */
+};
+typedef struct xen_tt_io_push xen_tt_io_push_t;
 
 #endif /* __XEN__ || __XEN_TOOLS__ */
 

@@ -58,4 +58,7 @@ struct tt_domain {
     uint64_t hcall_rip;         /* ... at this RIP */
 };
 
+/* cpuid.c: hide the non-deterministic CPUID features of d (at attach). */
+int tt_cpuid_attach(struct domain *d);
+
 #endif /* __COMMON_TT_PRIVATE_H__ */

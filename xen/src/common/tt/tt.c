@@ -161,6 +161,10 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     }
     /* Every PAUSE exits. */
     svm_tt_intercept_pause(v);
+    /* No RDRAND, RDSEED, HLE, RTM. */
+    rc = tt_cpuid_attach(d);
+    if ( rc )
+        goto unlock;
 
     d->tt = t;
     t = NULL;

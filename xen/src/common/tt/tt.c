@@ -6,12 +6,14 @@
  * of a TT domain.
  *
  * Implemented: the dom0 control side shared by every mode (TTOP_attach in
- * record mode, TTOP_status, TTOP_landmark_counts, TTOP_detach, detach at
- * domain teardown) and the guest side's TTOP_info.  Attaching makes every
- * RDTSC/RDTSCP and every PAUSE of the domain exit, and landmark.c counts
- * the landmarks.  Not yet: the log ring (TTOP_ring_setup answers
- * -EOPNOTSUPP), records, TT-io (TTOP_io_* answer -ENODEV: no device),
- * replay (TTOP_attach in TT_MODE_REPLAY answers -EOPNOTSUPP).
+ * record mode, TTOP_ring_setup of the log ring, TTOP_status,
+ * TTOP_landmark_counts, TTOP_detach, the end of a recording at shutdown
+ * and at domain teardown) and the guest side's TTOP_info.  Attaching makes
+ * every RDTSC/RDTSCP and every PAUSE of the domain exit and keeps the
+ * domain paused until its log ring exists; landmark.c records every
+ * landmark into the ring (ring.c).  Not yet: TT-io (TTOP_io_* answer
+ * -ENODEV: no device), replay (TTOP_attach in TT_MODE_REPLAY answers
+ * -EOPNOTSUPP).
  *
  * The locking rules are in private.h.
  */
@@ -32,11 +34,12 @@
 #include <asm/hvm/svm/svm.h>
 #include <asm/time.h>
 
+#include <public/sched.h>
 #include <public/tt.h>
 
 #include "private.h"
 
-static DEFINE_SPINLOCK(tt_lock);
+DEFINE_SPINLOCK(tt_lock);
 
 /* The liveness bound when TTOP_attach passes 0 (DESIGN section 4). */
 #define TT_DEFAULT_BOUND_US 10000
@@ -133,8 +136,18 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     t->mode = op.mode;
     t->attach_flags = op.flags;
     t->bound_us = op.bound_us ?: TT_DEFAULT_BOUND_US;
+    spin_lock_init(&t->ring_lock);
+    rc = tt_buffers_alloc(t);
+    if ( rc )
+    {
+        xfree(t);
+        goto out;
+    }
 
-    /* Our own pause: the vCPU stays off the CPU while we set it up. */
+    /*
+     * Our own pause: the vCPU stays off the CPU while we set it up, and
+     * then until TTOP_ring_setup: a TT domain never runs unrecorded.
+     */
     domain_pause(d);
     v = d->vcpu[0];
 
@@ -166,15 +179,20 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( rc )
         goto unlock;
 
+    t->attach_paused = true;
     d->tt = t;
     t = NULL;
     rc = 0;
 
  unlock:
     spin_unlock(&tt_lock);
-    domain_unpause(d);
-    xfree(t);
-    if ( !rc )
+    if ( rc )
+    {
+        domain_unpause(d);
+        tt_buffers_free(t);
+        xfree(t);
+    }
+    else
         printk(XENLOG_G_INFO "tt: %pd attached for recording\n", d);
 
  out:
@@ -182,22 +200,57 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     return rc;
 }
 
-/* Clear d->tt; the caller frees the result.  d must be paused. */
-static struct tt_domain *tt_unhook(struct domain *d)
+/*
+ * End the recording (TT_REC_END with reason/code unless one was written),
+ * clear d->tt and give back the pauses recording holds (TTOP_attach's,
+ * the headroom rule's).  The caller frees the result with tt_free().
+ * d must be paused (by the caller, or dying).
+ */
+static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
+                                   unsigned int code)
 {
     struct tt_domain *t;
+    bool unpause_d = false;
 
     spin_lock(&tt_lock);
     t = d->tt;
-    d->tt = NULL;
+    if ( t )
+    {
+        tt_write_end(t, reason, code);
+        d->tt = NULL;
+        unpause_d = t->attach_paused;
+        t->attach_paused = false;
+        spin_lock(&t->ring_lock);
+        if ( t->waiting )
+        {
+            t->waiting = false;
+            vcpu_unpause(d->vcpu[0]);
+        }
+        spin_unlock(&t->ring_lock);
+    }
     spin_unlock(&tt_lock);
+
+    if ( unpause_d )
+        domain_unpause(d);
 
     if ( t )
         printk(XENLOG_G_INFO
-               "tt: %pd detached: %"PRIu64" landmarks, %"PRIu64" exits\n",
-               d, t->landmarks, t->exits);
+               "tt: %pd detached: %"PRIu64" landmarks, %"PRIu64" exits, "
+               "%"PRIu64" records, %"PRIu64" dropped, %"PRIu64" ring waits\n",
+               d, t->landmarks, t->exits, t->records, t->dropped,
+               t->ring_waits);
 
     return t;
+}
+
+/* Free what tt_unhook() returned: the ring goes once dom0 unmaps it. */
+static void tt_free(struct tt_domain *t)
+{
+    if ( !t )
+        return;
+    tt_ring_destroy(t);
+    tt_buffers_free(t);
+    xfree(t);
 }
 
 static long tt_detach(XEN_GUEST_HANDLE_PARAM(void) arg)
@@ -220,11 +273,11 @@ static long tt_detach(XEN_GUEST_HANDLE_PARAM(void) arg)
 
     /* The vCPU must not be in its exit handler while t goes away. */
     domain_pause(d);
-    t = tt_unhook(d);
+    t = tt_unhook(d, TT_END_DETACH, 0);
     domain_unpause(d);
 
     rc = t ? 0 : -ENOENT;
-    xfree(t);
+    tt_free(t);
 
  out:
     rcu_unlock_domain(d);
@@ -236,13 +289,96 @@ void tt_domain_destroy(struct domain *d)
     /* domain_kill() has paused d and marked it dying. */
     ASSERT(d->is_dying);
 
-    xfree(tt_unhook(d));
+    /* Destroyed without shutting down first (xl destroy): a crash. */
+    tt_free(tt_unhook(d, TT_END_CRASH, 0));
+}
+
+void tt_domain_shutdown(struct domain *d, unsigned int reason)
+{
+    struct tt_domain *t;
+    unsigned int end = reason == SHUTDOWN_crash ? TT_END_CRASH
+                                                : TT_END_SHUTDOWN;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    if ( t )
+    {
+        if ( current->domain == d && t->in_exit )
+        {
+            /* The guest's own exit: END goes after its landmark record. */
+            t->end_pending = true;
+            t->end_reason = end;
+            t->end_code = reason;
+        }
+        else
+            tt_write_end(t, end, reason);
+    }
+    spin_unlock(&tt_lock);
+}
+
+static long tt_ring_setup(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct xen_tt_ring_setup op;
+    struct tt_domain *t;
+    struct domain *d;
+    unsigned int data_pages;
+    bool unpause = false;
+    long rc;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    rc = tt_get_target(op.domid, TTOP_ring_setup, &d);
+    if ( rc )
+        return rc;
+
+    rc = -EINVAL;
+    data_pages = op.nr_pages - 1;
+    if ( op.pad || op.pad1 || op.ring != TT_RING_LOG || !op.nr_pages ||
+         data_pages < TT_RING_MIN_DATA_PAGES ||
+         (data_pages & (data_pages - 1)) )
+        goto out;
+    rc = -E2BIG;
+    if ( op.nr_pages > TT_RING_MAX_PAGES )
+        goto out;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    rc = -ENOENT;
+    if ( !t )
+        goto unlock;
+    rc = -EEXIST;
+    if ( t->log.nr_pages )
+        goto unlock;
+    rc = -ESRCH;
+    if ( d->is_shutting_down || d->is_dying )
+        goto unlock;
+
+    rc = tt_ring_create(t, op.nr_pages, current->domain->domain_id);
+    if ( rc )
+        goto unlock;
+    op.port = t->log.port;
+
+    /* The log exists: the domain may run when the toolstack lets it. */
+    unpause = t->attach_paused;
+    t->attach_paused = false;
+
+ unlock:
+    spin_unlock(&tt_lock);
+    if ( unpause )
+        domain_unpause(d);
+    if ( !rc && copy_to_guest(arg, &op, 1) )
+        rc = -EFAULT;
+
+ out:
+    rcu_unlock_domain(d);
+    return rc;
 }
 
 static long tt_status(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     struct xen_tt_status op;
-    const struct tt_domain *t;
+    struct tt_domain *t;
     struct domain *d;
     long rc;
 
@@ -261,9 +397,15 @@ static long tt_status(XEN_GUEST_HANDLE_PARAM(void) arg)
         memset(&op, 0, sizeof(op));
         op.domid = d->domain_id;
         op.mode = t->mode;
-        op.state = d->is_shutting_down ? TT_STATE_ENDED :
+        op.state = t->ended ? TT_STATE_ENDED :
+                   tt_ring_waiting(t) ? TT_STATE_RING_WAIT :
                    t->exits ? TT_STATE_RUNNING : TT_STATE_ATTACHED;
         op.landmarks = t->landmarks;
+        op.records = t->records;
+        op.ring_waits = t->ring_waits;
+        op.irqs_held = t->irqs_held;
+        op.irqs_by_signature = t->irqs_by_signature;
+        op.max_hold_ns = t->max_hold_ns;
         rc = 0;
     }
     spin_unlock(&tt_lock);
@@ -350,20 +492,7 @@ long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
         return tt_attach(arg);
 
     case TTOP_ring_setup:
-    {
-        struct xen_tt_ring_setup op;
-        struct domain *d;
-        long rc;
-
-        if ( copy_from_guest(&op, arg, 1) )
-            return -EFAULT;
-        rc = tt_get_target(op.domid, TTOP_ring_setup, &d);
-        if ( rc )
-            return rc;
-        rcu_unlock_domain(d);
-        /* The log ring is the next step; say so plainly. */
-        return -EOPNOTSUPP;
-    }
+        return tt_ring_setup(arg);
 
     case TTOP_status:
         return tt_status(arg);

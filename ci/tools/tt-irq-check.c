@@ -15,6 +15,8 @@
  *     is the last landmark's, and its RIP/RCX are the registers' RIP/RCX;
  *   - a TT_REC_MEMORY record has the position of the landmark it follows,
  *     a known kind and the length its payload says;
+ *   - no TT_REC_CPUID record shows RDRAND (leaf 1 ECX bit 30), RDSEED,
+ *     HLE or RTM (leaf 7.0 EBX bits 18, 4, 11): attach hides them;
  *   - at least one interrupt was recorded.
  * Prints the counts by kind; exits 0 only if every check passed.
  *
@@ -52,7 +54,7 @@ int main(int argc, char **argv)
     static const char *const irq_kind[] = { "upcall", "lapic", "nmi" };
     static const char *const mem_kind[] = { "pvclock", "wallclock", "runstate", "other" };
     uint64_t irqs[3][2] = { { 0 } }, mem[4] = { 0 }, n = 0;
-    uint64_t landmarks = 0, vectors[256] = { 0 };
+    uint64_t landmarks = 0, vectors[256] = { 0 }, cpuid_feat = 0;
     struct xen_tt_pos last = { 0 };  /* position of the last landmark record */
     struct xen_tt_rec h;
     unsigned int i;
@@ -79,6 +81,20 @@ int main(int argc, char **argv)
         if (TT_REC_CLASS(h.type) == TT_REC_CLASS_LANDMARK) {
             last = h.pos;
             landmarks++;
+            if (h.type == TT_REC_CPUID && h.payload_len == sizeof(struct xen_tt_rec_cpuid)) {
+                struct xen_tt_rec_cpuid c;
+
+                memcpy(&c, payload, sizeof(c));
+                if (c.leaf == 1) {
+                    cpuid_feat++;
+                    if (c.ecx & (1u << 30))
+                        fail(n, "CPUID leaf 1 shows RDRAND", &h);
+                } else if (c.leaf == 7 && c.subleaf == 0) {
+                    cpuid_feat++;
+                    if (c.ebx & ((1u << 18) | (1u << 4) | (1u << 11)))
+                        fail(n, "CPUID leaf 7 shows RDSEED, HLE or RTM", &h);
+                }
+            }
             continue;
         }
 
@@ -135,6 +151,8 @@ int main(int argc, char **argv)
             printf("vector %#x: %" PRIu64 "\n", i, vectors[i]);
     for (i = 0; i < 4; i++)
         printf("memory %s: %" PRIu64 "\n", mem_kind[i], mem[i]);
+    printf("CPUID leaf 1 / 7.0 records checked for RDRAND/RDSEED/HLE/RTM: %" PRIu64 "\n",
+           cpuid_feat);
     if (!irqs[0][0] && !irqs[0][1] && !irqs[1][0] && !irqs[1][1]) {
         printf("bad: no interrupt records\n");
         bad++;

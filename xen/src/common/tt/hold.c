@@ -289,13 +289,20 @@ static unsigned int hold_release(struct tt_domain *t, struct vcpu *v)
     t->hold.nr = 0;
     t->hold.since = 0;
     t->hold.expired = false;
-    spin_unlock_irqrestore(&t->hold.lock, flags);
-
+    /*
+     * Under the lock: once it is dropped another CPU may hold a new item
+     * and arm the timer for it, which must then stay armed.  The timer's
+     * handler does not take this lock.
+     */
     stop_timer(&t->hold.timer);
+    spin_unlock_irqrestore(&t->hold.lock, flags);
 
     held = NOW() - since;
     if ( held > 0 && held > t->max_hold_ns )
         t->max_hold_ns = held;
+    /* Descheduled, or the host is slow: worth telling apart from a bug. */
+    if ( held > 2 * MICROSECS(t->bound_us) )
+        t->hold.late++;
     if ( t->hold.by_signature )
         t->irqs_by_signature += nr;
 
@@ -463,9 +470,10 @@ void tt_hold_destroy(struct tt_domain *t, struct domain *d)
     kill_timer(&t->hold.timer);
 
     printk(XENLOG_G_INFO "tt: %pd: %"PRIu64" interrupts held, %"PRIu64
-           " placed by signature, longest hold %"PRIu64" us\n",
+           " placed by signature, longest hold %"PRIu64" us, %"PRIu64
+           " releases after more than twice the bound\n",
            d, t->irqs_held, t->irqs_by_signature,
-           t->max_hold_ns / 1000);
+           t->max_hold_ns / 1000, t->hold.late);
 
     if ( d->is_dying )
         return;

@@ -88,6 +88,7 @@ struct tt_hold {
     /* The TT vCPU only. */
     bool releasing;             /* applying held items: hooks let them by */
     bool by_signature;          /* ... between landmarks (liveness) */
+    uint64_t late;              /* releases after more than twice the bound */
 };
 
 /*

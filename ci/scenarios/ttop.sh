@@ -1,0 +1,106 @@
+# Scenario "ttop" (runs in the lab's dom0): the tt_op hypercall's control
+# side and a whole recording, driven by the lab tool tt-ctl (ci/tools/):
+#   - every bad input gets its documented error (tt-ctl badops), also on a
+#     2-vCPU domain, a PV domain and a running domain;
+#   - clientA, created paused, is recorded from its first instruction to
+#     its poweroff: the drained log starts with DOMAIN_START, ends with END
+#     (reason SHUTDOWN), its landmarks increase one by one, and it holds
+#     RDTSC and HYPERCALL records.
+# The guest's console is not checked: under recording it needs TT-io.
+. ./dom0-lib.sh
+
+CFG=/etc/xen/clientA.conf
+name=$(lab_cfg_name "$CFG")
+[ -n "$name" ] || { lab_not_ok "$CFG is missing or has no name="; lab_done; }
+command -v tt-ctl >/dev/null || { lab_not_ok "tt-ctl is not in the lab's dom0 (ci/mkinitramfs.sh)"; lab_done; }
+
+# gone NAME SECONDS: wait until domain NAME no longer exists.
+gone() {
+	local t=0
+	while xl domid "$1" >/dev/null 2>&1; do
+		[ $t -lt "$2" ] || return 1
+		sleep 1
+		t=$((t + 1))
+	done
+}
+
+# Domains that tt_op must refuse: two vCPUs, PV, running (each made from
+# clientA's config; the running one is unpaused).
+others=""
+# other KIND NAME PAUSED VARS...: create domain NAME (paused if PAUSED is
+# -p) from $CFG with VARS; add KIND=DOMID to $others.
+other() {
+	local kind=$1 n=$2 p=$3
+	shift 3
+	if xl create $p "$CFG" "name=\"$n\"" "memory=64" "$@" >"xl-create-$n.txt" 2>&1; then
+		others="$others $kind=$(xl domid "$n")"
+	else
+		cat "xl-create-$n.txt"
+		lab_not_ok "xl create of the $kind domain $n"
+	fi
+}
+other vcpus2 ttbad-vcpus2 -p "vcpus=2"
+other pv ttbad-pv -p 'type="pv"'
+other running ttbad-running ""
+
+if ! xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=boot\""; then
+	lab_not_ok "xl create -p $CFG"
+	lab_done
+fi
+domid=$(xl domid "$name")
+echo "--- tt-ctl badops $domid$others"
+tt-ctl badops "$domid" $others >badops.txt 2>&1
+rc=$?
+cat badops.txt
+lab_check "tt-ctl badops: every bad input gets its documented error" [ $rc = 0 ]
+for d in ttbad-vcpus2 ttbad-pv ttbad-running; do
+	xl destroy "$d" >/dev/null 2>&1
+done
+
+# The recording: the domain is still paused and has never run.
+t0=$(date +%s)
+echo "--- tt-ctl drain $domid record.ttraw"
+tt-ctl drain "$domid" record.ttraw 240 >drain.txt 2>&1
+rc=$?
+cat drain.txt
+lab_check "tt-ctl drain: the recording ended with TT_REC_END" [ $rc = 0 ]
+lab_check "guest $name powered off and is gone" gone "$name" 60
+echo "recording: $(($(date +%s) - t0)) s from unpause to the end"
+xl destroy "$name" >/dev/null 2>&1
+
+echo "--- tt-ctl check record.ttraw"
+tt-ctl check record.ttraw >check.txt 2>&1
+rc=$?
+cat check.txt
+lab_check "log: DOMAIN_START first, END last, landmarks strictly increasing" [ $rc = 0 ]
+lab_check "log: END reason SHUTDOWN (0), code poweroff (0)" grep -q '^end reason 0 code 0 ' check.txt
+lab_check "log: has RDTSC records" grep -q '^type RDTSC ' check.txt
+lab_check "log: has HYPERCALL records" grep -q '^type HYPERCALL ' check.txt
+n=$(sed -n 's/^records //p' check.txt)
+echo "recorded_records=$n" >>figures.txt
+echo "recorded_bytes=$(wc -c <record.ttraw)" >>figures.txt
+
+# Again with the smallest ring (128 KiB of data): the guest must wait for
+# the drain again and again (the headroom rule), and lose no record.
+if xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=boot\"" >/dev/null 2>&1; then
+	domid=$(xl domid "$name")
+	echo "--- tt-ctl drain $domid small.ttraw 240 33"
+	tt-ctl drain "$domid" small.ttraw 240 33 >drain-small.txt 2>&1
+	rc=$?
+	cat drain-small.txt
+	lab_check "small ring: the recording ended with TT_REC_END" [ $rc = 0 ]
+	lab_check "guest $name powered off and is gone (small ring)" gone "$name" 60
+	xl destroy "$name" >/dev/null 2>&1
+	tt-ctl check small.ttraw >check-small.txt 2>&1
+	rc=$?
+	grep -v '^type ' check-small.txt
+	lab_check "small ring: the log checks (no record lost)" [ $rc = 0 ]
+	waits=$(sed -n 's/.*ring_waits \([0-9]*\)$/\1/p' drain-small.txt)
+	seen=$(sed -n 's/.*RING_WAIT seen \([0-9]*\) times.*/\1/p' drain-small.txt)
+	lab_check "small ring: the guest waited for room (ring_waits ${waits:-?}, RING_WAIT seen ${seen:-?})" \
+		[ "${waits:-0}" -gt 0 -a "${seen:-0}" -gt 0 ]
+	echo "small_ring_waits=${waits:-0}" >>figures.txt
+else
+	lab_not_ok "xl create -p $CFG (small ring)"
+fi
+lab_done

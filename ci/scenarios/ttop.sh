@@ -5,7 +5,10 @@
 #   - clientA, created paused, is recorded from its first instruction to
 #     its poweroff: the drained log starts with DOMAIN_START, ends with END
 #     (reason SHUTDOWN), its landmarks increase one by one, and it holds
-#     RDTSC and HYPERCALL records.
+#     RDTSC and HYPERCALL records;
+#   - recordings ended from outside: TTOP_detach (END DETACH; with the
+#     smallest ring and a slow drain, so that the guest waits for room) and
+#     xl destroy (END CRASH; no zombie domain once the ring is unmapped).
 # The guest's console is not checked: under recording it needs TT-io.
 . ./dom0-lib.sh
 
@@ -80,27 +83,49 @@ n=$(sed -n 's/^records //p' check.txt)
 echo "recorded_records=$n" >>figures.txt
 echo "recorded_bytes=$(wc -c <record.ttraw)" >>figures.txt
 
-# Again with the smallest ring (128 KiB of data): the guest must wait for
-# the drain again and again (the headroom rule), and lose no record.
-if xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=boot\"" >/dev/null 2>&1; then
+# end_during KIND WHAT REASON [PAGES SLOW]: record clientA (with a ring of
+# PAGES pages, drained at most SLOW bytes per 10 ms), and 4 s after the
+# unpause end the recording from outside with WHAT (a command taking the
+# domid); the log must end with END of reason REASON.
+end_during() {
+	local kind=$1 what=$2 reason=$3 pages=${4:-257} slow=${5:-0} domid pid rc
+	if ! xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=boot\"" >/dev/null 2>&1; then
+		lab_not_ok "xl create -p $CFG ($kind)"
+		return
+	fi
 	domid=$(xl domid "$name")
-	echo "--- tt-ctl drain $domid small.ttraw 240 33"
-	tt-ctl drain "$domid" small.ttraw 240 33 >drain-small.txt 2>&1
+	tt-ctl drain "$domid" "$kind.ttraw" 120 "$pages" "$slow" >"drain-$kind.txt" 2>&1 &
+	pid=$!
+	sleep 4
+	$what "$domid"
+	wait $pid
 	rc=$?
-	cat drain-small.txt
-	lab_check "small ring: the recording ended with TT_REC_END" [ $rc = 0 ]
-	lab_check "guest $name powered off and is gone (small ring)" gone "$name" 60
-	xl destroy "$name" >/dev/null 2>&1
-	tt-ctl check small.ttraw >check-small.txt 2>&1
+	cat "drain-$kind.txt"
+	lab_check "$kind during the recording: the drain saw TT_REC_END" [ $rc = 0 ]
+	tt-ctl check "$kind.ttraw" >"check-$kind.txt" 2>&1
 	rc=$?
-	grep -v '^type ' check-small.txt
-	lab_check "small ring: the log checks (no record lost)" [ $rc = 0 ]
-	waits=$(sed -n 's/.*ring_waits \([0-9]*\)$/\1/p' drain-small.txt)
-	seen=$(sed -n 's/.*RING_WAIT seen \([0-9]*\) times.*/\1/p' drain-small.txt)
-	lab_check "small ring: the guest waited for room (ring_waits ${waits:-?}, RING_WAIT seen ${seen:-?})" \
-		[ "${waits:-0}" -gt 0 -a "${seen:-0}" -gt 0 ]
-	echo "small_ring_waits=${waits:-0}" >>figures.txt
-else
-	lab_not_ok "xl create -p $CFG (small ring)"
-fi
+	grep -E '^(records|first|last|end|check|bad)' "check-$kind.txt"
+	lab_check "$kind during the recording: the log checks" [ $rc = 0 ]
+	lab_check "$kind during the recording: END reason $reason" \
+		grep -q "^end reason $reason " "check-$kind.txt"
+}
+# TTOP_detach: END (DETACH); the guest goes on unrecorded and powers off.
+# The smallest ring (128 KiB of data) and a slow drain (400 KB/s): the
+# guest must wait for room again and again (the headroom rule), detach
+# must let a waiting guest go, and no record may be lost.
+end_during detach "tt-ctl detach" 1 33 4096
+waits=$(sed -n 's/.*ring_waits \([0-9]*\)$/\1/p' drain-detach.txt)
+seen=$(sed -n 's/.*RING_WAIT seen \([0-9]*\) times.*/\1/p' drain-detach.txt)
+lab_check "slow drain: the guest waited for room (ring_waits ${waits:-?}, RING_WAIT seen ${seen:-?})" \
+	[ "${waits:-0}" -gt 0 -a "${seen:-0}" -gt 0 ]
+echo "slow_drain_ring_waits=${waits:-0}" >>figures.txt
+lab_check "detached guest $name went on and powered off" gone "$name" 120
+xl destroy "$name" >/dev/null 2>&1
+# xl destroy while recorded and mapped: END (CRASH); once the drain has
+# unmapped the ring, the domain is really gone (no zombie held by the ring).
+end_during destroy "xl destroy" 3
+sleep 2
+lab_check "destroyed guest leaves no zombie domain behind" \
+	sh -c "! xl list | grep -q '(null)'"
+xl list
 lab_done

@@ -9,12 +9,14 @@
  *   tt-ctl attach DOMID         TTOP_attach in record mode
  *   tt-ctl status DOMID         TTOP_status and TTOP_landmark_counts
  *   tt-ctl detach DOMID         TTOP_detach
- *   tt-ctl drain DOMID FILE [SECONDS [PAGES]]
+ *   tt-ctl drain DOMID FILE [SECONDS [PAGES [SLOW]]]
  *                               attach, set up the log ring (PAGES pages,
  *                               default 257: 1 MiB of data), map it, bind
  *                               its doorbell, unpause the domain and copy
  *                               every record (PAD dropped) into FILE until
- *                               TT_REC_END (default: give up after 600 s)
+ *                               TT_REC_END (default: give up after 600 s);
+ *                               SLOW: consume at most that many bytes per
+ *                               10 ms (a slow daemon: the guest must wait)
  *   tt-ctl check FILE           check a drained file, print counts per type
  *   tt-ctl badops DOMID [vcpus2=D] [pv=D] [running=D]
  *                               try every bad input on the paused, never
@@ -261,7 +263,7 @@ static double now(void)
 }
 
 static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
-                     unsigned int pages)
+                     unsigned int pages, unsigned int slow)
 {
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
     xenforeignmemory_handle *fmem = xenforeignmemory_open(NULL, 0);
@@ -326,11 +328,13 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
             if (p >= 0)
                 xenevtchn_unmask(xce, p);
         }
+        if (slow)
+            usleep(10000);
         prod = ring->prod;
         __atomic_thread_fence(__ATOMIC_ACQUIRE); /* records after the index */
         if (prod - cons > size)
             die("ring of %u: prod %" PRIu64 " cons %" PRIu64 " beyond its size", domid, prod, cons);
-        while (cons != prod) {
+        for (uint64_t start = cons; cons != prod && (!slow || cons - start < slow);) {
             uint32_t off = cons & (size - 1);
             const struct xen_tt_rec *rec = (const void *)(data + off);
             uint32_t rlen;
@@ -659,7 +663,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: tt-ctl attach|status|detach DOMID\n"
-            "       tt-ctl drain DOMID FILE [SECONDS [PAGES]]\n"
+            "       tt-ctl drain DOMID FILE [SECONDS [PAGES [SLOW]]]\n"
             "       tt-ctl check FILE\n"
             "       tt-ctl badops DOMID [vcpus2=D] [pv=D] [running=D]\n");
     exit(2);
@@ -680,7 +684,7 @@ int main(int argc, char **argv)
         return cmd_detach(parse_domid(argv[2]));
     if (!strcmp(argv[1], "drain") && argc >= 4)
         return cmd_drain(parse_domid(argv[2]), argv[3], argc > 4 ? atoi(argv[4]) : 600,
-                         argc > 5 ? atoi(argv[5]) : RING_PAGES);
+                         argc > 5 ? atoi(argv[5]) : RING_PAGES, argc > 6 ? atoi(argv[6]) : 0);
     if (!strcmp(argv[1], "badops"))
         return cmd_badops(parse_domid(argv[2]), argc - 3, argv + 3);
     usage();

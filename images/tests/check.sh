@@ -39,6 +39,7 @@ gzip -dc "$ram" >"$work/ram.cpio"
 cpio -t --quiet <"$work/ram.cpio" >"$work/list"
 for f in init sbin/init sbin/tt-init bin/busybox bin/sh sbin/getty bin/login \
 	etc/passwd etc/shadow etc/tt-autorun/boot etc/tt-autorun/record etc/tt-autorun/ttio \
+	etc/tt-autorun/spin \
 	etc/hostname; do
 	check "ram image has /$f" grep -qx "$f" "$work/list"
 done
@@ -56,7 +57,8 @@ check "passwd says root uses the shadow hash" grep -q '^root:x:0:0:' "$work/ram/
 for a in ip ping wget httpd getty login poweroff find mkpasswd hexdump od; do
 	check "busybox has applet $a" bash -c "'$work/ram/bin/busybox' --list | grep -qx '$a'"
 done
-check "the autorun scripts parse" sh -n "$work/ram/etc/tt-autorun/boot" "$work/ram/etc/tt-autorun/record"
+check "the autorun scripts parse" sh -n "$work/ram/etc/tt-autorun/boot" "$work/ram/etc/tt-autorun/record" \
+	"$work/ram/etc/tt-autorun/spin"
 check "the autorun 'ttio' parses" sh -n "$work/ram/etc/tt-autorun/ttio"
 check "init parses" sh -n "$work/ram/sbin/tt-init"
 check "the autorun 'boot' prints the markers" \

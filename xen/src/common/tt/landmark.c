@@ -348,6 +348,9 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
         svm_record_landmark(t, v, vmcb, guest_cpu_user_regs(), type);
     }
 
+    /* What was held for this landmark is applied, after its record. */
+    tt_hold_exit(t, v, type != TT_REC_PAD);
+
  done:
     /* Deferred records, END after a shutdown, the headroom rule. */
     tt_exit_done(t);

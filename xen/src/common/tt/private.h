@@ -21,11 +21,18 @@
 #ifndef __COMMON_TT_PRIVATE_H__
 #define __COMMON_TT_PRIVATE_H__
 
+#include <xen/bitmap.h>
 #include <xen/mm.h>
+#include <xen/rcupdate.h>
 #include <xen/spinlock.h>
+#include <xen/time.h>
+#include <xen/timer.h>
 #include <xen/types.h>
 
 #include <public/tt.h>
+
+struct domain;
+struct vcpu;
 
 /* Largest TT-io transfer (xen_tt_info.max_io). */
 #ifndef TT_IO_MAX
@@ -54,6 +61,34 @@ struct tt_ring {
 struct tt_deferred {
     uint16_t type, flags;
     uint32_t off, len;          /* payload in tt_domain.defer_buf */
+};
+
+/* 2-level event channels of a 64-bit guest: 64 words of 64 bits. */
+#define TT_HOLD_PORTS 4096
+/* A mem_dirty bit beside the TT_MEM_* kinds: the pvclock write was forced. */
+#define TT_HOLD_PVCLOCK_FORCE 8
+
+/*
+ * What is held to the next landmark (hold.c, whose header comment gives
+ * the locking): asserts for the TT vCPU and Xen's writes of guest time.
+ */
+struct tt_hold {
+    spinlock_t lock;
+    /* Under lock (at_landmark: written under it, read by the vCPU without). */
+    bool at_landmark;           /* vCPU stopped at a landmark: apply at once */
+    bool expired;               /* the bound timer fired */
+    unsigned int nr;            /* items held */
+    s_time_t since;             /* NOW() when the oldest was held */
+    DECLARE_BITMAP(ports, TT_HOLD_PORTS);
+    DECLARE_BITMAP(vectors, 256);
+    DECLARE_BITMAP(level, 256); /* held vectors that are level-triggered */
+    struct timer timer;         /* at since + bound: kicks the vCPU */
+    /* Atomic bit operations. */
+    unsigned long mem_dirty;    /* 1 << TT_MEM_*: writes deferred */
+    /* The TT vCPU only. */
+    bool releasing;             /* applying held items: hooks let them by */
+    bool by_signature;          /* ... between landmarks (liveness) */
+    uint64_t late;              /* releases after more than twice the bound */
 };
 
 /*
@@ -112,10 +147,14 @@ struct tt_domain {
     struct tt_deferred defer[TT_DEFER_MAX];
     uint8_t *defer_buf;         /* TT_DEFER_BYTES */
 
-    /* Interrupt holding (xen-irq): counters for TTOP_status and END. */
-    uint64_t irqs_held;
-    uint64_t irqs_by_signature;
-    uint64_t max_hold_ns;
+    /*
+     * Interrupts and time writes held to landmarks (hold.c); the counters
+     * (TT vCPU, or under t->hold.lock) feed TTOP_status and TT_REC_END.
+     */
+    struct tt_hold hold;
+    uint64_t irqs_held;         /* items held (not those applied at once) */
+    uint64_t irqs_by_signature; /* items released at the liveness bound */
+    uint64_t max_hold_ns;       /* longest hold, NOW() ns */
 
     /* ring_lock: the log ring and its producer. */
     spinlock_t ring_lock;
@@ -130,6 +169,9 @@ struct tt_domain {
 
     /* TT-io devices (io.c, which has their locking rules). */
     struct tt_io *io;
+
+    /* Freed after a grace period: hold.c's hooks on other CPUs may look. */
+    struct rcu_head rcu;
 };
 
 /* tt.c */
@@ -199,5 +241,15 @@ void tt_write_end(struct tt_domain *t, unsigned int reason,
 bool tt_ring_waiting(struct tt_domain *t);
 int tt_buffers_alloc(struct tt_domain *t);
 void tt_buffers_free(struct tt_domain *t);
+
+/* cpuid.c: hide the non-deterministic CPUID features of d (at attach). */
+int tt_cpuid_attach(struct domain *d);
+
+/* hold.c */
+int tt_hold_init(struct tt_domain *t);
+/* After d->tt is cleared, d paused: stop holding, hand over what was held. */
+void tt_hold_destroy(struct tt_domain *t, struct domain *d);
+/* End of an exit of v (landmark or not), after its landmark record. */
+void tt_hold_exit(struct tt_domain *t, struct vcpu *v, bool landmark);
 
 #endif /* __COMMON_TT_PRIVATE_H__ */

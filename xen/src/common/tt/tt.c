@@ -178,6 +178,13 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     }
     /* Every PAUSE exits. */
     svm_tt_intercept_pause(v);
+    /* No RDRAND, RDSEED, HLE, RTM. */
+    rc = tt_cpuid_attach(d);
+    if ( rc )
+        goto unlock;
+    rc = tt_hold_init(t);
+    if ( rc )
+        goto unlock;
 
     t->attach_paused = true;
     d->tt = t;
@@ -248,7 +255,16 @@ static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
     return t;
 }
 
-/* Free what tt_unhook() returned: the ring goes once dom0 unmaps it. */
+static void cf_check tt_free_rcu(struct rcu_head *head)
+{
+    xfree(container_of(head, struct tt_domain, rcu));
+}
+
+/*
+ * Free what tt_unhook() returned: the ring goes once dom0 unmaps it.
+ * The struct itself goes after an RCU grace period: hold.c's hooks on
+ * other CPUs (an event that dom0 sends) read d->tt without tt_lock.
+ */
 static void tt_free(struct tt_domain *t)
 {
     if ( !t )
@@ -256,7 +272,7 @@ static void tt_free(struct tt_domain *t)
     tt_ring_destroy(t);
     tt_io_free(t);
     tt_buffers_free(t);
-    xfree(t);
+    call_rcu(&t->rcu, tt_free_rcu);
 }
 
 static long tt_detach(XEN_GUEST_HANDLE_PARAM(void) arg)
@@ -280,6 +296,8 @@ static long tt_detach(XEN_GUEST_HANDLE_PARAM(void) arg)
     /* The vCPU must not be in its exit handler while t goes away. */
     domain_pause(d);
     t = tt_unhook(d, TT_END_DETACH, 0);
+    if ( t )
+        tt_hold_destroy(t, d);  /* d lives on: it gets what was held */
     domain_unpause(d);
 
     rc = t ? 0 : -ENOENT;
@@ -292,11 +310,16 @@ static long tt_detach(XEN_GUEST_HANDLE_PARAM(void) arg)
 
 void tt_domain_destroy(struct domain *d)
 {
+    struct tt_domain *t;
+
     /* domain_kill() has paused d and marked it dying. */
     ASSERT(d->is_dying);
 
     /* Destroyed without shutting down first (xl destroy): a crash. */
-    tt_free(tt_unhook(d, TT_END_CRASH, 0));
+    t = tt_unhook(d, TT_END_CRASH, 0);
+    if ( t )
+        tt_hold_destroy(t, d);
+    tt_free(t);
 }
 
 void tt_domain_shutdown(struct domain *d, unsigned int reason)

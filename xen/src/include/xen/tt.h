@@ -58,6 +58,42 @@ int tt_acquire_resource(struct domain *d, unsigned int id,
                         xen_pfn_t mfn_list[]);
 unsigned int tt_resource_max_frames(const struct domain *d, unsigned int id);
 
+/*
+ * Holding the outside world to landmarks (common/tt/hold.c).  Each hook
+ * is called only for a TT domain (is_tt_domain()).
+ *
+ * An assert for v's guest: event channel port made pending (2-level),
+ * vLAPIC vector set in IRR.  Returns true if it is held (the caller must
+ * not apply it now: it is applied at a landmark, or at the liveness
+ * bound), false if the caller applies it now.
+ */
+bool tt_hold_evtchn(struct vcpu *v, unsigned int port);
+bool tt_hold_vector(struct vcpu *v, unsigned int vector, bool level);
+
+/*
+ * A write of guest time by Xen (kind TT_MEM_PVCLOCK, _WALLCLOCK,
+ * _RUNSTATE; force: a forced pvclock update).  Returns true if it is
+ * deferred to the next landmark (the caller skips it), false if the
+ * caller writes now and then calls tt_memory_written() with the bytes it
+ * wrote, which logs them.
+ */
+bool tt_hold_memory(struct vcpu *v, unsigned int kind, bool force);
+void tt_memory_written(struct vcpu *v, unsigned int kind,
+                       const void *p, unsigned int len);
+
+/*
+ * At every VM entry of a TT vCPU, from svm_intr_assist() before it looks
+ * for a pending interrupt: leaves the landmark state, applies what the
+ * liveness bound releases.
+ */
+void tt_svm_intr_assist(struct vcpu *v);
+
+/*
+ * common/event_2l.c: make port pending for v's guest as
+ * evtchn_port_set_pending() would have, without asking tt_hold_evtchn().
+ */
+void evtchn_2l_tt_release(struct vcpu *v, unsigned int port);
+
 #else /* !CONFIG_TIME_TRAVEL */
 
 #define is_tt_domain(d) false

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * common/tt/hold.c
+ *
+ * Holding the outside world to landmarks (DESIGN sections 4 and 5,
+ * docs/design-record.md "Interrupts, time and CPUID").
+ *
+ * A TT guest may observe something that comes from outside only at a
+ * landmark, where replay can apply it again at the same position.  Two
+ * kinds of things come from outside while the guest runs:
+ *
+ *  - interrupts: an event channel made pending (2-level ABI: a bit in
+ *    shared_info, the selector and evtchn_upcall_pending in vcpu_info,
+ *    all guest memory) and a vLAPIC vector set in IRR (which also carries
+ *    the per-vCPU upcall vector and the vLAPIC timer);
+ *  - Xen's writes of guest time: the pvclock vcpu_time_info, the
+ *    shared_info wallclock and the runstate area.
+ *
+ * They are held at their source, not at injection: evtchn_2l_set_pending()
+ * and vlapic_set_irq() ask tt_hold_evtchn()/tt_hold_vector() first, the
+ * time writers ask tt_hold_memory().  So the guest-visible interrupt state
+ * (IRR, pending bits, upcall_pending) changes only at landmarks, and
+ * svm_intr_assist() injects from a state that is the same in replay; an
+ * interrupt released while the guest has interrupts masked is injected at
+ * the interrupt window that the guest's own STI/POPF opens.
+ *
+ * The rule: an assert or a write is applied at once only in the TT vCPU's
+ * own context while it is stopped at a landmark (at_landmark: from the end
+ * of a landmark exit, tt_hold_exit(), to the next VM entry,
+ * tt_svm_intr_assist()), or while that vCPU is applying held items
+ * (releasing).  Anything else is held, and applied - and logged - at the
+ * end of the next landmark exit or at the entry right after one, with that
+ * landmark's position.
+ *
+ * Liveness: a guest spinning in user space has no landmarks.  Held
+ * interrupts that have waited longer than t->bound_us are released at the
+ * next VM entry wherever the guest is, and logged with TT_RECF_SIGNATURE
+ * and the full register set (struct xen_tt_regs).  A timer armed when the
+ * first item is held kicks the vCPU at the bound, so that such an entry
+ * comes even if no other exit does.  Time is measured with NOW(), Xen's
+ * system time: with TSC_MODE_ALWAYS_EMULATE (set at attach) the guest's
+ * TSC is a scaling of it, so these are guest nanoseconds.  Held time
+ * writes are not released by signature: the guest's next landmark does it.
+ *
+ * Locking: t->hold.lock protects the held sets (ports, vectors, level,
+ * nr, since, expired) and the writes of at_landmark.  Other CPUs add to
+ * the held sets under it; the TT vCPU takes it to move between "at a
+ * landmark" and "running" and to take the held sets over.  The TT vCPU
+ * reads at_landmark and releasing without it (only it writes them).  The
+ * lock is never held while an item is applied or a record is written, so
+ * the hooks may be reached again from inside an application (an upcall
+ * sets the per-vCPU upcall vector).  Records are written by the TT vCPU
+ * only (in its own context), so the log ring has one producer.  Hooks are
+ * not called from hard interrupt context (TT domains have no physical
+ * IRQs); the lock is taken with interrupts disabled all the same.
+ *
+ * Hooks on other CPUs read d->tt without tt_lock, once: tt.c frees a
+ * struct tt_domain only after an RCU grace period, and none of them
+ * blocks.
+ */
+
+#include <xen/event.h>
+#include <xen/irq.h>
+#include <xen/lib.h>
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <xen/time.h>
+#include <xen/timer.h>
+#include <xen/tt.h>
+
+#include <asm/guest_atomics.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/irq.h>
+#include <asm/hvm/vlapic.h>
+
+#include "private.h"
+
+/*
+ * Does an item for v apply now (true) or wait for a landmark (false)?
+ * Never in interrupt context: the record it writes takes the ring's lock,
+ * which the interrupted code may hold.
+ */
+static bool hold_applies_now(const struct tt_domain *t, const struct vcpu *v)
+{
+    return v == current && (t->hold.at_landmark || t->hold.releasing) &&
+           !in_irq() && local_irq_is_enabled();
+}
+
+/*
+ * Position of an item applied now: the landmark's own, or with a
+ * signature (liveness) the point where the guest resumes.
+ */
+static void hold_log_interrupt(struct tt_domain *t, unsigned int kind,
+                               unsigned int vector, unsigned int port)
+{
+    struct xen_tt_rec_interrupt rec = {
+        .kind = kind,
+        .vector = vector,
+        .port = port,
+    };
+    const struct cpu_user_regs *regs;
+    struct xen_tt_regs sig;
+    struct xen_tt_pos pos;
+
+    if ( !t->hold.by_signature )
+    {
+        tt_record(t, TT_REC_INTERRUPT, 0, &t->pos, &rec, sizeof(rec),
+                  NULL, 0);
+        return;
+    }
+
+    regs = guest_cpu_user_regs();
+    sig = (struct xen_tt_regs){
+        .rax = regs->rax, .rbx = regs->rbx, .rcx = regs->rcx,
+        .rdx = regs->rdx, .rsi = regs->rsi, .rdi = regs->rdi,
+        .rbp = regs->rbp, .rsp = regs->rsp,
+        .r8 = regs->r8, .r9 = regs->r9, .r10 = regs->r10, .r11 = regs->r11,
+        .r12 = regs->r12, .r13 = regs->r13, .r14 = regs->r14,
+        .r15 = regs->r15,
+        .rip = regs->rip, .rflags = regs->rflags,
+    };
+    pos = (struct xen_tt_pos){
+        .landmark = t->pos.landmark,
+        .rip = sig.rip,
+        .rcx = sig.rcx,
+    };
+    tt_record(t, TT_REC_INTERRUPT, TT_RECF_SIGNATURE, &pos, &rec,
+              sizeof(rec), &sig, sizeof(sig));
+}
+
+/* Start holding on behalf of the first held item; lock held. */
+static void hold_start(struct tt_domain *t)
+{
+    if ( t->hold.nr++ )
+        return;
+    t->hold.since = NOW();
+    t->hold.expired = false;
+    set_timer(&t->hold.timer, t->hold.since + MICROSECS(t->bound_us));
+}
+
+/* The caller holds an item for v; kick v if it waits at a landmark. */
+static void hold_done(struct tt_domain *t, struct vcpu *v, bool kick)
+{
+    /*
+     * A vCPU stopped at a landmark (blocked in HLT or SCHEDOP_block/poll,
+     * or on its way back in) takes the item over at its next VM entry:
+     * wake it for that, as the real assert would have.
+     */
+    if ( kick )
+        vcpu_kick(v);
+}
+
+/* The vector an upcall arrives with: per-vCPU, or the domain's callback. */
+static unsigned int hold_upcall_vector(const struct vcpu *v)
+{
+    const struct hvm_irq *irq = hvm_domain_irq(v->domain);
+
+    if ( v->arch.hvm.evtchn_upcall_vector )
+        return v->arch.hvm.evtchn_upcall_vector;
+    if ( irq->callback_via_type == HVMIRQ_callback_vector )
+        return irq->callback_via.vector;
+    return 0;
+}
+
+bool tt_hold_evtchn(struct vcpu *v, unsigned int port)
+{
+    struct tt_domain *t = ACCESS_ONCE(v->domain->tt);
+    struct domain *d = v->domain;
+    unsigned long flags;
+    bool kick;
+
+    if ( !t ) /* detached since the caller looked */
+        return false;
+
+    /*
+     * On the vCPU itself the guest is not running: an already pending
+     * port changes nothing the guest can see, so it needs neither a hold
+     * nor a record.
+     */
+    if ( v == current &&
+         guest_test_bit(d, port, &shared_info(d, evtchn_pending)) )
+        return false;
+
+    if ( hold_applies_now(t, v) )
+    {
+        hold_log_interrupt(t, TT_IRQ_UPCALL, hold_upcall_vector(v), port);
+        return false;
+    }
+
+    if ( port >= TT_HOLD_PORTS ) /* not a 2-level port: cannot happen */
+        return false;
+
+    spin_lock_irqsave(&t->hold.lock, flags);
+    if ( !__test_and_set_bit(port, t->hold.ports) )
+    {
+        hold_start(t);
+        t->irqs_held++;
+    }
+    kick = t->hold.at_landmark;
+    spin_unlock_irqrestore(&t->hold.lock, flags);
+
+    hold_done(t, v, kick);
+    return true;
+}
+
+bool tt_hold_vector(struct vcpu *v, unsigned int vector, bool level)
+{
+    struct tt_domain *t = ACCESS_ONCE(v->domain->tt);
+    unsigned long flags;
+    bool kick;
+
+    if ( !t )
+        return false;
+
+    /*
+     * As for ports: on the vCPU itself a vector already in IRR changes
+     * nothing (the vLAPIC timer re-asserts its vector at every entry
+     * until it is injected).  Only this vCPU clears IRR bits, so from
+     * another CPU the answer could be stale: hold there.
+     */
+    if ( v == current && vlapic_test_irq(vcpu_vlapic(v), vector) )
+        return false;
+
+    if ( hold_applies_now(t, v) )
+    {
+        hold_log_interrupt(t, TT_IRQ_LAPIC, vector, 0);
+        return false;
+    }
+
+    spin_lock_irqsave(&t->hold.lock, flags);
+    if ( !__test_and_set_bit(vector, t->hold.vectors) )
+    {
+        hold_start(t);
+        t->irqs_held++;
+    }
+    if ( level )
+        __set_bit(vector, t->hold.level);
+    else
+        __clear_bit(vector, t->hold.level);
+    kick = t->hold.at_landmark;
+    spin_unlock_irqrestore(&t->hold.lock, flags);
+
+    hold_done(t, v, kick);
+    return true;
+}
+
+/* The bound has passed with items held: make the vCPU come into Xen. */
+static void cf_check hold_timer_fn(void *data)
+{
+    struct tt_domain *t = data;
+
+    t->hold.expired = true;
+    /* An IPI makes a running vCPU exit; a descheduled one sees it later. */
+    vcpu_kick(t->d->vcpu[0]);
+}
+
+/*
+ * Apply every held item, in a fixed order (ports, then vectors, each
+ * ascending) that the log records and replay follows.  On the TT vCPU,
+ * in its own context.  Returns the number of items applied.
+ */
+static unsigned int hold_release(struct tt_domain *t, struct vcpu *v)
+{
+    /* 512 + 3 * 32 bytes: small enough for Xen's stack. */
+    DECLARE_BITMAP(ports, TT_HOLD_PORTS);
+    DECLARE_BITMAP(vectors, 256);
+    DECLARE_BITMAP(level, 256);
+    struct domain *d = v->domain;
+    unsigned long flags;
+    unsigned int i, nr;
+    s_time_t since, held;
+
+    ASSERT(v == current);
+
+    spin_lock_irqsave(&t->hold.lock, flags);
+    nr = t->hold.nr;
+    if ( !nr )
+    {
+        spin_unlock_irqrestore(&t->hold.lock, flags);
+        return 0;
+    }
+    bitmap_copy(ports, t->hold.ports, TT_HOLD_PORTS);
+    bitmap_copy(vectors, t->hold.vectors, 256);
+    bitmap_copy(level, t->hold.level, 256);
+    bitmap_zero(t->hold.ports, TT_HOLD_PORTS);
+    bitmap_zero(t->hold.vectors, 256);
+    bitmap_zero(t->hold.level, 256);
+    since = t->hold.since;
+    t->hold.nr = 0;
+    t->hold.since = 0;
+    t->hold.expired = false;
+    /*
+     * Under the lock: once it is dropped another CPU may hold a new item
+     * and arm the timer for it, which must then stay armed.  The timer's
+     * handler does not take this lock.
+     */
+    stop_timer(&t->hold.timer);
+    spin_unlock_irqrestore(&t->hold.lock, flags);
+
+    held = NOW() - since;
+    if ( held > 0 && held > t->max_hold_ns )
+        t->max_hold_ns = held;
+    /* Descheduled, or the host is slow: worth telling apart from a bug. */
+    if ( held > 2 * MICROSECS(t->bound_us) )
+        t->hold.late++;
+    if ( t->hold.by_signature )
+        t->irqs_by_signature += nr;
+
+    /* The hooks apply (and log) while this is set. */
+    t->hold.releasing = true;
+
+    for_each_set_bit ( i, ports, TT_HOLD_PORTS )
+    {
+        struct evtchn *chn;
+
+        if ( !port_is_valid(d, i) )
+            continue;
+        chn = evtchn_from_port(d, i);
+        /* Closed since it was held: nothing to deliver any more. */
+        if ( chn->state == ECS_FREE || chn->state == ECS_RESERVED )
+            continue;
+        /* As tt_hold_evtchn() does for what it lets by: changes only. */
+        if ( !guest_test_bit(d, i, &shared_info(d, evtchn_pending)) )
+            hold_log_interrupt(t, TT_IRQ_UPCALL, hold_upcall_vector(v), i);
+        evtchn_2l_tt_release(v, i);
+    }
+
+    for_each_set_bit ( i, vectors, 256 )
+        if ( vlapic_enabled(vcpu_vlapic(v)) )
+            vlapic_set_irq(vcpu_vlapic(v), i, test_bit(i, level));
+
+    t->hold.releasing = false;
+
+    return nr;
+}
+
+/* Apply the time writes that were deferred, on the vCPU at a landmark. */
+static void hold_release_memory(struct tt_domain *t, struct vcpu *v)
+{
+    if ( !t->hold.mem_dirty )
+        return;
+
+    t->hold.releasing = true;
+    if ( test_and_clear_bit(TT_MEM_WALLCLOCK, &t->hold.mem_dirty) )
+        update_domain_wallclock_time(v->domain);
+    if ( test_and_clear_bit(TT_HOLD_PVCLOCK_FORCE, &t->hold.mem_dirty) )
+    {
+        clear_bit(TT_MEM_PVCLOCK, &t->hold.mem_dirty);
+        force_update_vcpu_system_time(v);
+    }
+    else if ( test_and_clear_bit(TT_MEM_PVCLOCK, &t->hold.mem_dirty) )
+        update_vcpu_system_time(v);
+    if ( test_and_clear_bit(TT_MEM_RUNSTATE, &t->hold.mem_dirty) )
+        update_runstate_area(v);
+    t->hold.releasing = false;
+}
+
+void tt_hold_exit(struct tt_domain *t, struct vcpu *v, bool landmark)
+{
+    unsigned long flags;
+
+    if ( !landmark )
+        return; /* The next entry checks the bound. */
+
+    /* From here to the next entry, asserts for v apply at once. */
+    spin_lock_irqsave(&t->hold.lock, flags);
+    t->hold.at_landmark = true;
+    spin_unlock_irqrestore(&t->hold.lock, flags);
+
+    hold_release(t, v);
+    hold_release_memory(t, v);
+}
+
+void tt_svm_intr_assist(struct vcpu *v)
+{
+    struct tt_domain *t = v->domain->tt;
+    unsigned long flags;
+    bool due;
+
+    ASSERT(v == current);
+
+    if ( t->hold.at_landmark )
+    {
+        /*
+         * Items held while the vCPU was stopped at the landmark (blocked,
+         * descheduled, in softirqs) belong to it too.  Leave the landmark
+         * only once nothing is left: another CPU may add one meanwhile.
+         */
+        for ( ; ; )
+        {
+            hold_release(t, v);
+            hold_release_memory(t, v);
+
+            spin_lock_irqsave(&t->hold.lock, flags);
+            if ( !t->hold.nr )
+            {
+                t->hold.at_landmark = false;
+                spin_unlock_irqrestore(&t->hold.lock, flags);
+                break;
+            }
+            spin_unlock_irqrestore(&t->hold.lock, flags);
+        }
+        return;
+    }
+
+    /* Between landmarks: the liveness bound. */
+    if ( !ACCESS_ONCE(t->hold.nr) )
+        return;
+    spin_lock_irqsave(&t->hold.lock, flags);
+    due = t->hold.nr &&
+          (t->hold.expired ||
+           NOW() - t->hold.since >= MICROSECS(t->bound_us));
+    spin_unlock_irqrestore(&t->hold.lock, flags);
+    if ( !due )
+        return;
+
+    t->hold.by_signature = true;
+    hold_release(t, v);
+    t->hold.by_signature = false;
+}
+
+bool tt_hold_memory(struct vcpu *v, unsigned int kind, bool force)
+{
+    struct tt_domain *t = ACCESS_ONCE(v->domain->tt);
+
+    if ( !t || hold_applies_now(t, v) )
+        return false;
+
+    set_bit(kind, &t->hold.mem_dirty);
+    if ( force )
+        set_bit(TT_HOLD_PVCLOCK_FORCE, &t->hold.mem_dirty);
+
+    return true;
+}
+
+void tt_memory_written(struct vcpu *v, unsigned int kind,
+                       const void *p, unsigned int len)
+{
+    struct tt_domain *t = v->domain->tt;
+    struct xen_tt_rec_memory rec = {
+        .gpa = 0,   /* Not known cheaply; kind says where (hypercall-abi.md). */
+        .kind = kind,
+        .len = len,
+    };
+
+    /* Attached while another CPU wrote (the guest has not run yet). */
+    if ( !t || !hold_applies_now(t, v) )
+        return;
+
+    tt_record(t, TT_REC_MEMORY, 0, &t->pos, &rec, sizeof(rec), p, len);
+}
+
+int tt_hold_init(struct tt_domain *t)
+{
+    spin_lock_init(&t->hold.lock);
+    /* Asserts before the first instruction belong to position 0. */
+    t->hold.at_landmark = true;
+    init_timer(&t->hold.timer, hold_timer_fn, t, 0);
+
+    return 0;
+}
+
+void tt_hold_destroy(struct tt_domain *t, struct domain *d)
+{
+    struct vcpu *v = d->vcpu[0];
+    unsigned int i;
+
+    ASSERT(!d->tt); /* the hooks no longer hold anything */
+
+    kill_timer(&t->hold.timer);
+
+    printk(XENLOG_G_INFO "tt: %pd: %"PRIu64" interrupts held, %"PRIu64
+           " placed by signature, longest hold %"PRIu64" us, %"PRIu64
+           " releases after more than twice the bound\n",
+           d, t->irqs_held, t->irqs_by_signature,
+           t->max_hold_ns / 1000, t->hold.late);
+
+    if ( d->is_dying )
+        return;
+
+    /*
+     * Detached from a domain that lives on (paused by the caller): give
+     * it what was held, unlogged, as if it had never been a TT domain.
+     * The pvclock and runstate area are refreshed by the next context
+     * switch anyway; the wallclock is not.
+     */
+    for_each_set_bit ( i, t->hold.ports, TT_HOLD_PORTS )
+        if ( port_is_valid(d, i) )
+            evtchn_2l_tt_release(v, i);
+    for_each_set_bit ( i, t->hold.vectors, 256 )
+        if ( vlapic_enabled(vcpu_vlapic(v)) )
+            vlapic_set_irq(vcpu_vlapic(v), i, test_bit(i, t->hold.level));
+    if ( test_bit(TT_MEM_WALLCLOCK, &t->hold.mem_dirty) )
+        update_domain_wallclock_time(d);
+}
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * indent-tabs-mode: nil
+ * End:
+ */

@@ -16,6 +16,12 @@ uint32_t tt_crc32c_portable(uint32_t crc, const void *buf, size_t len);
 /* 1 when tt_crc32c runs on the SSE4.2 instruction. */
 int tt_crc32c_hw(void);
 
+/* Opens a pty master; its slave's path goes to name.  -1 and errno on failure. */
+int tt_pty_open(char *name, size_t len);
+
+/* pipe2(fds, O_CLOEXEC | O_NONBLOCK). */
+int tt_pipe_cloexec_nonblock(int fds[2]);
+
 /*
  * Accesses to the control page of a ring shared with Xen (struct
  * xen_tt_ring in tt.h): prod and cons are free-running 64-bit counters,

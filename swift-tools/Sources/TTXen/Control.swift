@@ -94,7 +94,7 @@ extension XenError {
         default:
             what = String(cString: strerror(e))
         }
-        return .call(what: "\(op.name) on domain \(domain)", detail: "\(what) (errno \(e))")
+        return .hypercall(what: "\(op.name) on domain \(domain)", errno: e, detail: what)
     }
 }
 
@@ -183,8 +183,7 @@ public final class TTControl {
                 p.storeBytes(of: UInt32(bytes.count), toByteOffset: 4, as: UInt32.self)
                 p.storeBytes(of: UInt64(UInt(bitPattern: data)), toByteOffset: 8, as: UInt64.self)
             }
-        } catch let XenError.call(what, detail) where detail.hasSuffix("(errno \(EAGAIN))") {
-            _ = what
+        } catch let e as XenError where e.errno == EAGAIN {
             return false
         }
         return true

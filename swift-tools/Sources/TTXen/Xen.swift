@@ -14,6 +14,14 @@ public enum XenError: Error, CustomStringConvertible {
     case configValue(path: String, key: String, detail: String)
     /// A libxen call failed: what was being done, and why.
     case call(what: String, detail: String)
+    /// A hypercall failed with an errno.
+    case hypercall(what: String, errno: Int32, detail: String)
+
+    /// The errno of a failed call, when its detail names one.
+    public var errno: Int32? {
+        guard case let .hypercall(_, e, _) = self else { return nil }
+        return e
+    }
 
     public var description: String {
         switch self {
@@ -24,6 +32,8 @@ public enum XenError: Error, CustomStringConvertible {
             return "\(path): \(key): \(detail)"
         case let .call(what, detail):
             return "\(what): \(detail)"
+        case let .hypercall(what, e, detail):
+            return "\(what): \(detail) (errno \(e))"
         }
     }
 }

@@ -173,8 +173,20 @@ struct RecordSession {
         actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
 
         tt = try TTControl()
-        try tt.attach(domain, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion,
-                      boundMicroseconds: o.boundMicroseconds)
+        do {
+            try tt.attach(domain, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion,
+                          boundMicroseconds: o.boundMicroseconds)
+        } catch let e as XenError where e.errno == EBUSY {
+            // Attached already (another daemon), or not a fresh paused domain.
+            if let s = try? tt.status(domain) {
+                throw XenError.call(what: "domain \(domain) (\(name))",
+                                    detail: "already being recorded (state \(s.stateName), \(s.records) records): "
+                                        + "another ttd-deviced serves it; only one daemon per domain")
+            }
+            throw XenError.call(what: "domain \(domain) (\(name))",
+                                detail: "has already run or is not paused by the toolstack: time travel starts "
+                                    + "from a domain created paused (ttd-xl create, or xl create -p)")
+        }
         let port = try tt.ringSetup(domain, ring: TTControlABI.ringLog, pages: UInt32(o.ringPages + 1))
         ring = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: o.ringPages + 1)
         consumer = try RingConsumer(control: ring.control, data: ring.data, dataBytes: ring.dataBytes)
@@ -264,7 +276,10 @@ struct RecordSession {
 
     /// Moves everything the ring holds into the log.
     mutating func drain() throws {
-        while consumer.pendingBytes > 0 {
+        var rounds = 0
+        // At most 16 MiB per call, so that signals and console input are served.
+        while consumer.pendingBytes > 0 && rounds < 16 {
+            rounds += 1
             let b = try consumer.consume(maxBytes: 1 << 20) { span, recs in
                 try writer.appendRaw(span)
                 for r in recs { handle(r) }

@@ -2,18 +2,507 @@
 /*
  * common/tt/tt.c
  *
- * Time-travel record and replay: subsystem set-up.
+ * Time-travel record and replay: the tt_op hypercall and the attach state
+ * of a TT domain.
  *
- * Recording and replay are not implemented yet.  For now this file only
- * announces the subsystem at boot with the interface version of its public
- * ABI (public/tt.h), so that a boot log shows at a glance whether the running
- * hypervisor is a TT one and which ABI it speaks.
+ * Implemented: the dom0 control side shared by every mode (TTOP_attach in
+ * record mode, TTOP_ring_setup of the log ring, TTOP_status,
+ * TTOP_landmark_counts, TTOP_detach, the end of a recording at shutdown
+ * and at domain teardown) and the guest side's TTOP_info.  Attaching makes
+ * every RDTSC/RDTSCP and every PAUSE of the domain exit and keeps the
+ * domain paused until its log ring exists; landmark.c records every
+ * landmark into the ring (ring.c).  Not yet: TT-io (TTOP_io_* answer
+ * -ENODEV: no device), replay (TTOP_attach in TT_MODE_REPLAY answers
+ * -EOPNOTSUPP).
+ *
+ * The locking rules are in private.h.
  */
 
+#include <xen/guest_access.h>
+#include <xen/hypercall.h>
 #include <xen/init.h>
 #include <xen/lib.h>
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <xen/tt.h>
+#include <xen/xmalloc.h>
+#include <xsm/xsm.h>
 
+#include <asm/cpufeature.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/nestedhvm.h>
+#include <asm/hvm/svm/svm.h>
+#include <asm/time.h>
+
+#include <public/sched.h>
 #include <public/tt.h>
+
+#include "private.h"
+
+DEFINE_SPINLOCK(tt_lock);
+
+/* The liveness bound when TTOP_attach passes 0 (DESIGN section 4). */
+#define TT_DEFAULT_BOUND_US 10000
+
+/*
+ * Look up the target of a control sub-op and check the caller's right to
+ * it (XSM hook tt_op, privileged domains only by default).  On success
+ * *dp is RCU-locked: rcu_unlock_domain() it.
+ * Errors: -EPERM not allowed, -ESRCH no such domain, -EINVAL the caller
+ * itself.
+ */
+static int tt_get_target(domid_t domid, unsigned int cmd, struct domain **dp)
+{
+    struct domain *d = rcu_lock_domain_by_id(domid);
+    int rc = xsm_tt_op(XSM_PRIV, d, cmd);
+
+    if ( rc )
+        goto fail;
+    rc = -ESRCH;
+    if ( !d )
+        goto fail;
+    rc = -EINVAL;
+    if ( d == current->domain )
+        goto fail;
+
+    *dp = d;
+    return 0;
+
+ fail:
+    if ( d )
+        rcu_unlock_domain(d);
+    return rc;
+}
+
+/*
+ * Can d become a TT domain?  Checks that need no lock; the ones that can
+ * change under our feet (dying, attached, paused, has run) are made under
+ * tt_lock with d paused.
+ */
+static int tt_check_domain(const struct domain *d)
+{
+    /*
+     * Single-vCPU PVH: HVM with no emulated device but the local APIC, no
+     * nested virtualization.  And an SVM host: only the SVM exit path
+     * classifies landmarks so far.
+     */
+    if ( !is_hvm_domain(d) ||
+         (d->arch.emulation_flags & ~X86_EMU_LAPIC) ||
+         nestedhvm_enabled(d) ||
+         d->max_vcpus != 1 || !d->vcpu || !d->vcpu[0] ||
+         !cpu_has_svm || !hvm_enabled )
+        return -EOPNOTSUPP;
+
+    return 0;
+}
+
+static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct xen_tt_attach op;
+    struct tt_domain *t;
+    struct domain *d;
+    struct vcpu *v;
+    long rc;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    rc = tt_get_target(op.domid, TTOP_attach, &d);
+    if ( rc )
+        return rc;
+
+    rc = -EINVAL;
+    if ( (op.mode != TT_MODE_RECORD && op.mode != TT_MODE_REPLAY) ||
+         (op.flags & ~TT_ATTACH_BRANCHES) )
+        goto out;
+    rc = -EACCES; /* as domctl does for its interface version */
+    if ( op.interface_version != TT_INTERFACE_VERSION )
+        goto out;
+    rc = -EOPNOTSUPP;
+    if ( op.mode == TT_MODE_REPLAY )    /* replay: not implemented yet */
+        goto out;
+    rc = -ENODEV;
+    if ( op.flags & TT_ATTACH_BRANCHES ) /* no branch counter support yet */
+        goto out;
+    rc = tt_check_domain(d);
+    if ( rc )
+        goto out;
+
+    rc = -ENOMEM;
+    t = xzalloc(struct tt_domain);
+    if ( !t )
+        goto out;
+    t->d = d;
+    t->mode = op.mode;
+    t->attach_flags = op.flags;
+    t->bound_us = op.bound_us ?: TT_DEFAULT_BOUND_US;
+    spin_lock_init(&t->ring_lock);
+    rc = tt_buffers_alloc(t);
+    if ( rc )
+    {
+        xfree(t);
+        goto out;
+    }
+
+    /*
+     * Our own pause: the vCPU stays off the CPU while we set it up, and
+     * then until TTOP_ring_setup: a TT domain never runs unrecorded.
+     */
+    domain_pause(d);
+    v = d->vcpu[0];
+
+    spin_lock(&tt_lock);
+
+    rc = -ESRCH;
+    if ( d->is_dying )
+        goto unlock;
+    rc = -EBUSY;
+    /*
+     * Already attached; not paused by the toolstack (running); or has run
+     * (a recording starts at the guest's first instruction).
+     */
+    if ( d->tt || !d->controller_pause_count ||
+         v->runstate.time[RUNSTATE_running] )
+        goto unlock;
+
+    /* RDTSC and RDTSCP exit: the TSC is emulated for d. */
+    if ( d->arch.tsc_mode != TSC_MODE_ALWAYS_EMULATE )
+    {
+        rc = tsc_set_info(d, TSC_MODE_ALWAYS_EMULATE, 0, 0, 0);
+        if ( rc )
+            goto unlock;
+    }
+    /* Every PAUSE exits. */
+    svm_tt_intercept_pause(v);
+
+    t->attach_paused = true;
+    d->tt = t;
+    t = NULL;
+    rc = 0;
+
+ unlock:
+    spin_unlock(&tt_lock);
+    if ( rc )
+    {
+        domain_unpause(d);
+        tt_buffers_free(t);
+        xfree(t);
+    }
+    else
+        printk(XENLOG_G_INFO "tt: %pd attached for recording\n", d);
+
+ out:
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+/*
+ * End the recording (TT_REC_END with reason/code unless one was written),
+ * clear d->tt and give back the pauses recording holds (TTOP_attach's,
+ * the headroom rule's).  The caller frees the result with tt_free().
+ * d must be paused (by the caller, or dying).
+ */
+static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
+                                   unsigned int code)
+{
+    struct tt_domain *t;
+    bool unpause_d = false;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    if ( t )
+    {
+        tt_write_end(t, reason, code);
+        d->tt = NULL;
+        unpause_d = t->attach_paused;
+        t->attach_paused = false;
+        spin_lock(&t->ring_lock);
+        if ( t->waiting )
+        {
+            t->waiting = false;
+            vcpu_unpause(d->vcpu[0]);
+        }
+        spin_unlock(&t->ring_lock);
+    }
+    spin_unlock(&tt_lock);
+
+    if ( unpause_d )
+        domain_unpause(d);
+
+    if ( t )
+        printk(XENLOG_G_INFO
+               "tt: %pd detached: %"PRIu64" landmarks, %"PRIu64" exits, "
+               "%"PRIu64" records, %"PRIu64" dropped, %"PRIu64" ring waits\n",
+               d, t->landmarks, t->exits, t->records, t->dropped,
+               t->ring_waits);
+
+    return t;
+}
+
+/* Free what tt_unhook() returned: the ring goes once dom0 unmaps it. */
+static void tt_free(struct tt_domain *t)
+{
+    if ( !t )
+        return;
+    tt_ring_destroy(t);
+    tt_buffers_free(t);
+    xfree(t);
+}
+
+static long tt_detach(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct xen_tt_detach op;
+    struct tt_domain *t;
+    struct domain *d;
+    long rc;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    rc = tt_get_target(op.domid, TTOP_detach, &d);
+    if ( rc )
+        return rc;
+
+    rc = -EINVAL;
+    if ( op.pad0 || op.pad1 )
+        goto out;
+
+    /* The vCPU must not be in its exit handler while t goes away. */
+    domain_pause(d);
+    t = tt_unhook(d, TT_END_DETACH, 0);
+    domain_unpause(d);
+
+    rc = t ? 0 : -ENOENT;
+    tt_free(t);
+
+ out:
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+void tt_domain_destroy(struct domain *d)
+{
+    /* domain_kill() has paused d and marked it dying. */
+    ASSERT(d->is_dying);
+
+    /* Destroyed without shutting down first (xl destroy): a crash. */
+    tt_free(tt_unhook(d, TT_END_CRASH, 0));
+}
+
+void tt_domain_shutdown(struct domain *d, unsigned int reason)
+{
+    struct tt_domain *t;
+    unsigned int end = reason == SHUTDOWN_crash ? TT_END_CRASH
+                                                : TT_END_SHUTDOWN;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    if ( t )
+    {
+        if ( current->domain == d && t->in_exit )
+        {
+            /* The guest's own exit: END goes after its landmark record. */
+            t->end_pending = true;
+            t->end_reason = end;
+            t->end_code = reason;
+        }
+        else
+            tt_write_end(t, end, reason);
+    }
+    spin_unlock(&tt_lock);
+}
+
+static long tt_ring_setup(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct xen_tt_ring_setup op;
+    struct tt_domain *t;
+    struct domain *d;
+    unsigned int data_pages;
+    bool unpause = false;
+    long rc;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    rc = tt_get_target(op.domid, TTOP_ring_setup, &d);
+    if ( rc )
+        return rc;
+
+    rc = -EINVAL;
+    data_pages = op.nr_pages - 1;
+    if ( op.pad || op.pad1 || op.ring != TT_RING_LOG || !op.nr_pages ||
+         data_pages < TT_RING_MIN_DATA_PAGES ||
+         (data_pages & (data_pages - 1)) )
+        goto out;
+    rc = -E2BIG;
+    if ( op.nr_pages > TT_RING_MAX_PAGES )
+        goto out;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    rc = -ENOENT;
+    if ( !t )
+        goto unlock;
+    rc = -EEXIST;
+    if ( t->log.nr_pages )
+        goto unlock;
+    rc = -ESRCH;
+    if ( d->is_shutting_down || d->is_dying )
+        goto unlock;
+
+    rc = tt_ring_create(t, op.nr_pages, current->domain->domain_id);
+    if ( rc )
+        goto unlock;
+    op.port = t->log.port;
+
+    /* The log exists: the domain may run when the toolstack lets it. */
+    unpause = t->attach_paused;
+    t->attach_paused = false;
+
+ unlock:
+    spin_unlock(&tt_lock);
+    if ( unpause )
+        domain_unpause(d);
+    if ( !rc && copy_to_guest(arg, &op, 1) )
+        rc = -EFAULT;
+
+ out:
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+static long tt_status(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct xen_tt_status op;
+    struct tt_domain *t;
+    struct domain *d;
+    long rc;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    rc = tt_get_target(op.domid, TTOP_status, &d);
+    if ( rc )
+        return rc;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    rc = -ENOENT;
+    if ( t )
+    {
+        memset(&op, 0, sizeof(op));
+        op.domid = d->domain_id;
+        op.mode = t->mode;
+        op.state = t->ended ? TT_STATE_ENDED :
+                   tt_ring_waiting(t) ? TT_STATE_RING_WAIT :
+                   t->exits ? TT_STATE_RUNNING : TT_STATE_ATTACHED;
+        op.landmarks = t->landmarks;
+        op.records = t->records;
+        op.ring_waits = t->ring_waits;
+        op.irqs_held = t->irqs_held;
+        op.irqs_by_signature = t->irqs_by_signature;
+        op.max_hold_ns = t->max_hold_ns;
+        rc = 0;
+    }
+    spin_unlock(&tt_lock);
+    rcu_unlock_domain(d);
+
+    if ( !rc && copy_to_guest(arg, &op, 1) )
+        rc = -EFAULT;
+
+    return rc;
+}
+
+static long tt_landmark_counts(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    struct xen_tt_landmark_counts op;
+    const struct tt_domain *t;
+    struct domain *d;
+    unsigned int i;
+    long rc;
+
+    if ( copy_from_guest(&op, arg, 1) )
+        return -EFAULT;
+
+    rc = tt_get_target(op.domid, TTOP_landmark_counts, &d);
+    if ( rc )
+        return rc;
+
+    rc = -EINVAL;
+    if ( op.pad0 || op.pad1 )
+        goto out;
+
+    spin_lock(&tt_lock);
+    t = d->tt;
+    rc = -ENOENT;
+    if ( t )
+    {
+        op.exits = t->exits;
+        op.other = t->other;
+        op.continuations = t->continuations;
+        for ( i = 0; i < TT_LM_KINDS; i++ )
+            op.by_type[i] = t->by_type[i];
+        rc = 0;
+    }
+    spin_unlock(&tt_lock);
+
+    if ( !rc && copy_to_guest(arg, &op, 1) )
+        rc = -EFAULT;
+
+ out:
+    rcu_unlock_domain(d);
+    return rc;
+}
+
+/* TTOP_info, from the guest itself. */
+static long tt_info(XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    const struct domain *currd = current->domain;
+    struct xen_tt_info info = {
+        .interface_version = TT_INTERFACE_VERSION,
+        .devices = 0,           /* TT-io: no device yet */
+        .max_io = 0,
+    };
+
+    /* d->tt cannot change while the domain's only vCPU is in here. */
+    if ( !currd->tt )
+        return -EPERM;
+    info.mode = currd->tt->mode;
+
+    return copy_to_guest(arg, &info, 1) ? -EFAULT : 0;
+}
+
+long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
+{
+    switch ( cmd )
+    {
+    case TTOP_info:
+        return tt_info(arg);
+
+    case TTOP_io_send:
+    case TTOP_io_recv:
+        /* No TT-io device exists yet (xen_tt_info.devices is 0). */
+        return current->domain->tt ? -ENODEV : -EPERM;
+
+    case TTOP_attach:
+        return tt_attach(arg);
+
+    case TTOP_ring_setup:
+        return tt_ring_setup(arg);
+
+    case TTOP_status:
+        return tt_status(arg);
+
+    case TTOP_detach:
+        return tt_detach(arg);
+
+    case TTOP_landmark_counts:
+        return tt_landmark_counts(arg);
+
+    default:
+        return -EINVAL;
+    }
+}
 
 static int __init cf_check tt_init(void)
 {

@@ -115,11 +115,13 @@ typedef struct xen_tt_io xen_tt_io_t;
 /*
  * TTOP_attach: make a paused, not yet started domain a TT domain.
  * arg: struct xen_tt_attach (IN).
- * Errors: -EPERM not privileged, -ESRCH no such domain, -EBUSY already
- * attached or domain has run, -EINVAL bad mode/flags/padding, -EOPNOTSUPP
- * domain is not a single-vCPU HVM/PVH domain, -EPROTO interface_version
- * differs from TT_INTERFACE_VERSION, -ENODEV TT_ATTACH_BRANCHES asked for
- * and the host has no usable branch counter.
+ * Errors: -EPERM not privileged, -ESRCH no such domain or domain dying,
+ * -EBUSY already attached, not paused by the toolstack, or has run,
+ * -EINVAL bad mode/flags/padding or the caller itself, -EOPNOTSUPP domain
+ * is not a single-vCPU PVH domain on an SVM host (or replay: not yet),
+ * -EACCES interface_version differs from TT_INTERFACE_VERSION (as domctl
+ * answers; Xen has no EPROTO), -ENODEV TT_ATTACH_BRANCHES asked for and
+ * the host has no usable branch counter.
  */
 #define TTOP_attach     16
 
@@ -136,19 +138,40 @@ typedef struct xen_tt_attach xen_tt_attach_t;
 
 /*
  * TTOP_ring_setup: allocate one shared ring and its doorbell.  The ring is
- * nr_pages pages: page 0 is struct xen_tt_ring, pages 1.. the data area.
- * The frames are Xen heap pages shared with privileged guests (as trace
- * buffers are); dom0 maps them with xenforeignmemory on DOMID_XEN.
- * The event channel is unbound in the TT domain, remote end dom0: the
- * daemon binds it with xenevtchn_bind_interdomain(domid, port).
+ * nr_pages pages: page 0 is struct xen_tt_ring, pages 1.. the data area
+ * (nr_pages - 1 pages, a power of 2, at least TT_RING_MIN_DATA_PAGES).
+ * The pages belong to the TT domain (never mapped into its physmap) and
+ * are freed with it once dom0 has unmapped them.  dom0 maps them with
+ * XENMEM_acquire_resource:
+ *   xenforeignmemory_map_resource(fmem, domid, TT_RESOURCE_TYPE, ring, 0,
+ *                                 nr_pages, &addr, PROT_READ|PROT_WRITE, 0)
+ * The event channel is unbound in the TT domain, remote end the caller:
+ * the daemon binds it with xenevtchn_bind_interdomain(domid, port).
+ * Setting up TT_RING_LOG writes TT_REC_DOMAIN_START and lets the domain
+ * run: TTOP_attach keeps it paused until then, so that it never runs
+ * unrecorded.
  * arg: struct xen_tt_ring_setup (IN/OUT).
- * Errors: as TTOP_attach, plus -ENOMEM, -E2BIG nr_pages above 4097 or
- * frames array too short, -EEXIST ring already set up.
+ * Errors: -EPERM, -ESRCH, -ENOENT not attached, -EINVAL bad ring, bad
+ * nr_pages or non-zero padding, -E2BIG nr_pages above TT_RING_MAX_PAGES,
+ * -EEXIST ring already set up, -ENOMEM, -ESRCH domain shutting down or dying.
  */
 #define TTOP_ring_setup 17
 
 #define TT_RING_LOG     0 /* Xen -> dom0: records (record and replay) */
 #define TT_RING_REPLAY  1 /* dom0 -> Xen: records to replay */
+
+/* XENMEM_acquire_resource type of the rings; the resource id is TT_RING_*. */
+#define TT_RESOURCE_TYPE 0x7474
+
+#define TT_RING_MAX_PAGES      4097 /* control page + 4096 data pages */
+#define TT_RING_MIN_DATA_PAGES 32   /* 2 * TT_EXIT_MAX_BYTES */
+
+/*
+ * The most bytes of records one VM exit of the TT vCPU writes.  After an
+ * exit, Xen pauses the vCPU while the log ring has less free space than
+ * this, until the daemon has drained it below half full.
+ */
+#define TT_EXIT_MAX_BYTES (64U << 10)
 
 struct xen_tt_ring_setup {
     domid_t domid;              /* IN */
@@ -156,7 +179,7 @@ struct xen_tt_ring_setup {
     uint32_t nr_pages;          /* IN: 1 + data pages, data pages a power of 2 */
     uint32_t port;              /* OUT: doorbell (evtchn_port_t), in TT domain */
     uint32_t pad;               /* must be zero */
-    XEN_GUEST_HANDLE_64(xen_pfn_t) frames; /* OUT: nr_pages frame numbers */
+    uint64_aligned_t pad1;      /* must be zero (was a frame list) */
 };
 typedef struct xen_tt_ring_setup xen_tt_ring_setup_t;
 
@@ -199,6 +222,35 @@ struct xen_tt_detach {
 };
 typedef struct xen_tt_detach xen_tt_detach_t;
 
+/*
+ * TTOP_landmark_counts: the VM exits of a TT domain's vCPU by class, and
+ * the landmarks among them by kind.  Like TTOP_status these counters are
+ * host-dependent where they count host-caused exits, and are never part
+ * of a record.  arg: struct xen_tt_landmark_counts (IN/OUT).
+ * Errors: -EPERM, -ESRCH, -ENOENT not attached, -EINVAL non-zero padding.
+ */
+#define TTOP_landmark_counts 20
+
+#define TT_LM_KINDS 16 /* entries of xen_tt_landmark_counts.by_type */
+
+struct xen_tt_landmark_counts {
+    domid_t domid;              /* IN */
+    uint16_t pad0;              /* must be zero */
+    uint32_t pad1;              /* must be zero */
+    uint64_aligned_t exits;     /* OUT: VM exits of the TT vCPU */
+    uint64_aligned_t other;     /* OUT: exits that were not landmarks */
+    uint64_aligned_t continuations; /* OUT: re-executions of a preempted
+                                       hypercall (part of its landmark) */
+    /*
+     * OUT: landmarks by the record type that describes them: by_type[t]
+     * counts landmarks of type TT_REC_t (TT_REC_HYPERCALL .. TT_REC_EXCEPTION,
+     * 0x01..0x0b); by_type[0] and entries above 0x0b are zero.  The sum of
+     * the entries is xen_tt_status.landmarks.
+     */
+    uint64_aligned_t by_type[TT_LM_KINDS];
+};
+typedef struct xen_tt_landmark_counts xen_tt_landmark_counts_t;
+
 /* ------------------------------------------------------------------ */
 /* The shared ring.                                                    */
 /* ------------------------------------------------------------------ */
@@ -209,9 +261,14 @@ typedef struct xen_tt_detach xen_tt_detach_t;
  * writes records, then (write barrier) advances prod; the consumer reads
  * records, then (full barrier) advances cons.  A record never wraps: when
  * the space left before the end of the data area is smaller than the next
- * record, the producer fills it with one TT_REC_PAD record.  The producer
- * never overwrites unconsumed bytes: when the log ring is full, Xen pauses
- * the TT vCPU, sets producer_waiting and waits for the doorbell.
+ * record, the producer zeroes it and skips it.  A consumer that finds a
+ * record of type TT_REC_PAD (0) skips to the end of the data area (when
+ * fewer than TT_REC_HDR_SIZE bytes are left only the type is there).  The
+ * producer never overwrites unconsumed bytes: see TT_EXIT_MAX_BYTES.
+ * Doorbell: Xen kicks the consumer when the ring passes half full, when it
+ * pauses the producer (producer_waiting = 1), and after TT_REC_DOMAIN_START
+ * and TT_REC_END; the consumer kicks Xen after advancing cons while
+ * producer_waiting is set.
  */
 #define TT_RING_MAGIC 0x52545458U /* "XTTR" */
 

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * common/tt/landmark.c
+ *
+ * Landmarks: the VM exits that a TT guest causes itself, at an instruction
+ * fixed by its own execution (docs/design-record.md has the table and the
+ * reasons).  Their count is the landmark index of a position
+ * (struct xen_tt_pos), so an exit the host causes must never be counted:
+ * it would happen at another place, or not at all, in replay.
+ *
+ * Only SVM is classified: the lab (QEMU with +svm) and the first TT hosts
+ * are AMD.  VMX has no hook yet, and TTOP_attach refuses a host without
+ * SVM.
+ *
+ * Every landmark writes one record (svm_record_landmark()), at the end of
+ * the exit, after Xen has handled it: its payload holds what the guest
+ * passed in (captured by tt_svm_vmexit_enter() before Xen touched the
+ * registers) and what Xen answered.  Replay (the check against the log)
+ * will hang off tt_landmark(), the one place where a landmark becomes a
+ * position.
+ */
+
+#include <xen/hypercall.h>
+#include <xen/sched.h>
+#include <xen/tt.h>
+
+#include <asm/hvm/svm/vmcb.h>
+#include <asm/p2m.h>
+#include <asm/processor.h>
+
+#include <public/hvm/hvm_op.h>
+#include <public/memory.h>
+#include <public/sched.h>
+#include <public/vcpu.h>
+
+#include "private.h"
+
+void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
+{
+    struct tt_domain *t = v->domain->tt;
+
+    ASSERT(v == current);
+    ASSERT(t);
+
+    t->in_exit = true;
+    t->hcall_len = 0;
+    t->entry.rax = regs->rax;
+    t->entry.rcx = regs->rcx;
+    t->entry.rdx = regs->rdx;
+    t->entry.rsi = regs->rsi;
+    t->entry.rdi = regs->rdi;
+    t->entry.r8 = regs->r8;
+    t->entry.r9 = regs->r9;
+    t->entry.r10 = regs->r10;
+}
+
+/*
+ * The landmark type (TT_REC_*) of an SVM exit that Xen has just handled,
+ * or TT_REC_PAD (0) if the exit is not a landmark.  VMMCALL is handled by
+ * the caller (continuations).
+ */
+static unsigned int svm_landmark_type(struct vcpu *v,
+                                      const struct vmcb_struct *vmcb,
+                                      uint64_t exit_reason)
+{
+    p2m_type_t p2mt;
+
+    switch ( exit_reason )
+    {
+    case VMEXIT_CPUID:
+        return TT_REC_CPUID;
+
+    case VMEXIT_RDTSC:
+        return TT_REC_RDTSC;
+
+    case VMEXIT_RDTSCP:
+        return TT_REC_RDTSCP;
+
+    case VMEXIT_MSR:
+        /* exitinfo1: 0 RDMSR, 1 WRMSR. */
+        return vmcb->exitinfo1 ? TT_REC_MSR_WRITE : TT_REC_MSR_READ;
+
+    case VMEXIT_HLT:
+        return TT_REC_HLT;
+
+    case VMEXIT_PAUSE:
+        /* Intercepted on every execution (pause filter count 0). */
+        return TT_REC_PAUSE;
+
+    case VMEXIT_IOIO:
+        return TT_REC_IO;
+
+    case VMEXIT_NPF:
+        /*
+         * A nested page fault on a frame that is not RAM is an access Xen
+         * emulates (the vLAPIC page, an MMIO range): the guest's own.  A
+         * fault on RAM is p2m bookkeeping (populate on demand, log-dirty,
+         * paging, sharing) and depends on the host.
+         */
+        get_gfn_query_unlocked(v->domain, vmcb->exitinfo2 >> PAGE_SHIFT,
+                               &p2mt);
+        return p2m_is_ram(p2mt) ? TT_REC_PAD : TT_REC_MMIO;
+
+    case VMEXIT_EXCEPTION_PF:
+        /*
+         * Shadow paging only (HAP does not intercept #PF).  A fault that
+         * Xen passes on to the guest is caused by the guest's own page
+         * tables; one that Xen fixed (a shadow fill, an emulated
+         * page-table write) depends on the shadow cache.  Known gap: an
+         * MMIO access that the shadow code emulates inside the fault is
+         * not counted yet.
+         */
+        return vmcb->event_inj.v &&
+               vmcb->event_inj.type == X86_EVENTTYPE_HW_EXCEPTION &&
+               vmcb->event_inj.vector == TRAP_page_fault
+               ? TT_REC_EXCEPTION : TT_REC_PAD;
+
+    case VMEXIT_EXCEPTION_NM: /* lazy FPU switching: host state */
+    case VMEXIT_EXCEPTION_MC: /* machine check: the host's hardware */
+        return TT_REC_PAD;
+
+    default:
+        if ( exit_reason >= VMEXIT_EXCEPTION_DE &&
+             exit_reason <= VMEXIT_EXCEPTION_XF )
+            /* #UD, #GP, #AC, #DB, #BP ...: raised by a guest instruction. */
+            return TT_REC_EXCEPTION;
+        /*
+         * INTR, NMI, SMI, VINTR (interrupt window), IRET (NMI window),
+         * CR/DR accesses (their intercepts follow lazy FPU and debug
+         * register state), INVLPG, XSETBV, task switches, SHUTDOWN and
+         * the nested-virtualization exits.
+         */
+        return TT_REC_PAD;
+    }
+}
+
+/* Count one landmark of type type at the current exit. */
+static void tt_landmark(struct tt_domain *t, const struct vmcb_struct *vmcb,
+                        const struct cpu_user_regs *regs, unsigned int type)
+{
+    ASSERT(type > TT_REC_PAD && type < TT_LM_KINDS);
+
+    t->landmarks++;
+    t->by_type[type]++;
+    t->pos.landmark = t->landmarks;
+    t->pos.rip = vmcb->rip;          /* the exit's RIP (regs may be past it) */
+    t->pos.rcx = t->entry.rcx;       /* as the guest left it (CPUID...) */
+    t->pos.branches = 0;
+}
+
+/*
+ * Hypercalls whose result depends on more than the guest's own execution
+ * and Xen's deterministic handling of it (docs/design-record.md): time,
+ * the host's memory, the host's build, outside input.  Their records
+ * carry TT_RECF_OUTSIDE; replay takes their results from the log.
+ */
+static bool hypercall_is_outside(uint64_t nr, uint64_t a1)
+{
+    switch ( nr )
+    {
+    case __HYPERVISOR_xen_version:      /* the host's Xen build */
+    case __HYPERVISOR_console_io:       /* the host's console input */
+        return true;
+
+    case __HYPERVISOR_memory_op:        /* the host's free memory */
+        switch ( a1 & MEMOP_CMD_MASK )
+        {
+        case XENMEM_increase_reservation:
+        case XENMEM_decrease_reservation:
+        case XENMEM_populate_physmap:
+        case XENMEM_exchange:
+        case XENMEM_maximum_ram_page:
+            return true;
+        }
+        return false;
+
+    case __HYPERVISOR_hvm_op:           /* host time */
+        return a1 == HVMOP_get_time;
+
+    case __HYPERVISOR_vcpu_op:          /* host time */
+        return a1 == VCPUOP_get_runstate_info;
+
+    case __HYPERVISOR_sched_op:         /* a timeout races with events */
+        return a1 == SCHEDOP_poll;
+
+    case __HYPERVISOR_tt_op:            /* TT-io: the outside world */
+        return a1 == TTOP_io_send || a1 == TTOP_io_recv;
+    }
+
+    return false;
+}
+
+/* The record of the landmark just counted, of type type. */
+static void svm_record_landmark(struct tt_domain *t, struct vcpu *v,
+                                const struct vmcb_struct *vmcb,
+                                const struct cpu_user_regs *regs,
+                                unsigned int type)
+{
+    union {
+        struct xen_tt_rec_hypercall hcall;
+        struct xen_tt_rec_cpuid cpuid;
+        struct xen_tt_rec_tsc tsc;
+        struct xen_tt_rec_msr msr;
+        struct xen_tt_rec_io io;
+        struct xen_tt_rec_mmio mmio;
+        struct xen_tt_rec_exception exc;
+    } p;
+    unsigned int len = 0, flags = 0;
+    const void *data = NULL;
+    unsigned int dlen = 0;
+
+    memset(&p, 0, sizeof(p));
+
+    switch ( type )
+    {
+    case TT_REC_HYPERCALL:
+        p.hcall.nr = t->entry.rax;
+        p.hcall.args[0] = t->entry.rdi;
+        p.hcall.args[1] = t->entry.rsi;
+        p.hcall.args[2] = t->entry.rdx;
+        p.hcall.args[3] = t->entry.r10;
+        p.hcall.args[4] = t->entry.r8;
+        p.hcall.args[5] = t->entry.r9;
+        /*
+         * Preempted: the result comes at a continuation, which is part of
+         * this landmark and writes no record of its own.
+         */
+        p.hcall.ret = v->hcall_preempted ? -ERESTART : (int64_t)regs->rax;
+        if ( hypercall_is_outside(p.hcall.nr, p.hcall.args[0]) )
+            flags |= TT_RECF_OUTSIDE;
+        len = sizeof(p.hcall);
+        data = t->hcall_buf;
+        dlen = t->hcall_len;
+        break;
+
+    case TT_REC_CPUID:
+        p.cpuid.leaf = t->entry.rax;
+        p.cpuid.subleaf = t->entry.rcx;
+        p.cpuid.eax = regs->eax;
+        p.cpuid.ebx = regs->ebx;
+        p.cpuid.ecx = regs->ecx;
+        p.cpuid.edx = regs->edx;
+        len = sizeof(p.cpuid);
+        break;
+
+    case TT_REC_RDTSCP:
+        p.tsc.aux = regs->ecx;
+        /* fallthrough */
+    case TT_REC_RDTSC:
+        /* The emulated TSC counts host time. */
+        p.tsc.tsc = ((uint64_t)regs->edx << 32) | regs->eax;
+        flags |= TT_RECF_OUTSIDE;
+        len = sizeof(p.tsc);
+        break;
+
+    case TT_REC_MSR_READ:
+    case TT_REC_MSR_WRITE:
+        p.msr.index = t->entry.rcx;
+        p.msr.value = type == TT_REC_MSR_READ
+            ? ((uint64_t)regs->edx << 32) | regs->eax
+            : ((t->entry.rdx & 0xffffffffUL) << 32) |
+              (t->entry.rax & 0xffffffffUL);
+        len = sizeof(p.msr);
+        break;
+
+    case TT_REC_IO:
+    {
+        ioio_info_t info = { .bytes = vmcb->exitinfo1 };
+        unsigned int size = info.fields.sz32 ? 4 : info.fields.sz16 ? 2 : 1;
+        uint64_t mask = (1UL << (size * 8)) - 1;
+
+        p.io.port = info.fields.port;
+        p.io.size = size;
+        p.io.dir = info.fields.type ? TT_IO_IN : TT_IO_OUT;
+        /* String I/O: the count and the bytes are not recorded yet. */
+        p.io.count = 1;
+        if ( !info.fields.str )
+            p.io.value = (info.fields.type ? regs->rax : t->entry.rax) & mask;
+        len = sizeof(p.io);
+        break;
+    }
+
+    case TT_REC_MMIO:
+        /* The access's size and value are not available here yet: 0. */
+        p.mmio.gpa = vmcb->exitinfo2;
+        p.mmio.dir = vmcb->exitinfo1 & PFEC_write_access ? TT_IO_OUT
+                                                         : TT_IO_IN;
+        len = sizeof(p.mmio);
+        break;
+
+    case TT_REC_EXCEPTION:
+        p.exc.vector = vmcb->exitcode - VMEXIT_EXCEPTION_DE;
+        if ( (1U << p.exc.vector) & TRAP_HAVE_EC )
+            p.exc.error_code = vmcb->exitinfo1;
+        if ( p.exc.vector == TRAP_page_fault )
+            p.exc.cr2 = vmcb->exitinfo2;
+        len = sizeof(p.exc);
+        break;
+
+    case TT_REC_HLT:
+    case TT_REC_PAUSE:
+        break;
+    }
+
+    tt_record(t, type, flags, &t->pos, &p, len, data, dlen);
+}
+
+void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
+{
+    struct tt_domain *t = v->domain->tt;
+    const struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    unsigned int type;
+
+    ASSERT(v == current);
+    ASSERT(t);
+
+    t->exits++;
+    ASSERT(t->in_exit);
+
+    if ( exit_reason == VMEXIT_VMMCALL )
+    {
+        /*
+         * A preempted hypercall leaves RIP on its VMMCALL, which the guest
+         * executes again (perhaps after an interrupt): how often depends
+         * on the host, so the re-executions belong to the first one's
+         * landmark.  hcall_preempted was set by this very exit's
+         * hvm_hypercall().
+         */
+        bool cont = t->hcall_preempted && t->hcall_rip == vmcb->rip;
+
+        t->hcall_preempted = v->hcall_preempted;
+        t->hcall_rip = vmcb->rip;
+        if ( cont )
+        {
+            t->continuations++;
+            goto done;
+        }
+        type = TT_REC_HYPERCALL;
+    }
+    else
+        type = svm_landmark_type(v, vmcb, exit_reason);
+
+    if ( type == TT_REC_PAD )
+        t->other++;
+    else
+    {
+        tt_landmark(t, vmcb, guest_cpu_user_regs(), type);
+        svm_record_landmark(t, v, vmcb, guest_cpu_user_regs(), type);
+    }
+
+ done:
+    /* Deferred records, END after a shutdown, the headroom rule. */
+    tt_exit_done(t);
+}
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * indent-tabs-mode: nil
+ * End:
+ */

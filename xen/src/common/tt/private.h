@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * common/tt/private.h
+ *
+ * The per-domain state of the time-travel subsystem, shared by its files:
+ *
+ *   tt.c        the tt_op hypercall: attach, ring setup, status, detach
+ *               (the control side every mode shares) and the guest side
+ *               (TTOP_info);
+ *   landmark.c  the classification of VM exits into landmarks and others,
+ *               the landmark counter that gives a position its index, and
+ *               the record each landmark writes;
+ *   ring.c      the log ring shared with dom0: records, the doorbell, the
+ *               headroom rule that pauses the vCPU, TT_REC_END.
+ *
+ * Replay (replay_*.c) comes next and hangs its own state off struct
+ * tt_domain, the way rr's RecordSession and ReplaySession share one
+ * Session.
+ */
+
+#ifndef __COMMON_TT_PRIVATE_H__
+#define __COMMON_TT_PRIVATE_H__
+
+#include <xen/mm.h>
+#include <xen/spinlock.h>
+#include <xen/types.h>
+
+#include <public/tt.h>
+
+/* Largest TT-io transfer (xen_tt_info.max_io). */
+#ifndef TT_IO_MAX
+#define TT_IO_MAX 4096U
+#endif
+
+/* Bytes a hypercall may attach to its record (xen_tt_io + TT-io data). */
+#define TT_HCALL_DATA_MAX (TT_IO_MAX + 64U)
+
+/* Records written right after the current exit's landmark record. */
+#define TT_DEFER_MAX      4U
+#define TT_DEFER_BYTES    (2 * TT_IO_MAX + 512U)
+
+/* One shared ring (ring.c). */
+struct tt_ring {
+    unsigned int nr_pages;      /* 0: no ring; else 1 + data pages */
+    struct page_info **pages;   /* nr_pages, TT domain's, typed writable */
+    struct xen_tt_ring *ctl;    /* page 0, mapped (vmap of all pages) */
+    uint8_t *data;              /* pages 1.. */
+    uint32_t size;              /* data bytes, power of 2 */
+    uint64_t prod;              /* Xen's copy of ctl->prod */
+    evtchn_port_t port;         /* doorbell, in the TT domain */
+};
+
+/* A record queued by tt_defer_record(). */
+struct tt_deferred {
+    uint16_t type, flags;
+    uint32_t off, len;          /* payload in tt_domain.defer_buf */
+};
+
+/*
+ * Locking is organized as follows:
+ *
+ * tt_lock (tt.c, global spinlock) serializes the control side: every
+ * change of d->tt (attach, detach, domain teardown), ring setup and
+ * teardown, every read of a struct tt_domain by another domain
+ * (TTOP_status, TTOP_landmark_counts, XENMEM_acquire_resource) and the
+ * doorbell's notification callback are made with it held.  It is taken
+ * on the VM exit path only when the guest shuts itself down.
+ *
+ * t->ring_lock (ring.c) serializes the producer side of the log ring:
+ * every record written, the headroom check, and the wait state (waiting,
+ * ctl->producer_waiting).  Lock order: tt_lock, then ring_lock.
+ *
+ * d->tt itself is read without a lock by d's own vCPU (the exit hooks,
+ * the guest side of tt_op).  That is safe because d->tt only changes
+ * while d is paused: attach requires a domain paused by the toolstack,
+ * and detach and teardown pause d (domain_pause(), which waits until the
+ * vCPU is descheduled) before they clear d->tt and free it.
+ *
+ * The counters below are written only by the TT vCPU, on its own exit
+ * path; other readers (under tt_lock) may see a value one exit old, never
+ * a torn one (aligned 64-bit accesses on x86).
+ */
+struct tt_domain {
+    /* Constant from attach to detach. */
+    struct domain *d;
+    uint16_t mode;              /* TT_MODE_RECORD (replay: not yet) */
+    uint32_t attach_flags;      /* TT_ATTACH_* */
+    uint32_t bound_us;          /* liveness bound, guest us */
+
+    /* tt_lock: TTOP_attach's pause reference, released by ring setup. */
+    bool attach_paused;
+
+    /* Written by the TT vCPU only (landmark.c). */
+    uint64_t landmarks;         /* index of the latest landmark */
+    uint64_t exits;             /* every VM exit of the vCPU */
+    uint64_t other;             /* exits that were not landmarks */
+    uint64_t continuations;     /* preempted hypercalls re-executed */
+    uint64_t by_type[TT_LM_KINDS]; /* landmarks by TT_REC_* type */
+    struct xen_tt_pos pos;      /* position of the latest landmark */
+    bool hcall_preempted;       /* the last VMMCALL was preempted ... */
+    uint64_t hcall_rip;         /* ... at this RIP */
+
+    /* The current exit (TT vCPU only): registers as the guest left them. */
+    bool in_exit;               /* between the exit hooks */
+    struct {
+        uint64_t rax, rcx, rdx, rsi, rdi, r8, r9, r10;
+    } entry;
+    unsigned int hcall_len;     /* tt_hypercall_data() bytes ... */
+    uint8_t *hcall_buf;         /* ... TT_HCALL_DATA_MAX */
+    unsigned int ndefer;        /* tt_defer_record() records ... */
+    unsigned int defer_used;    /* ... and bytes in defer_buf */
+    struct tt_deferred defer[TT_DEFER_MAX];
+    uint8_t *defer_buf;         /* TT_DEFER_BYTES */
+
+    /* Interrupt holding (xen-irq): counters for TTOP_status and END. */
+    uint64_t irqs_held;
+    uint64_t irqs_by_signature;
+    uint64_t max_hold_ns;
+
+    /* ring_lock: the log ring and its producer. */
+    spinlock_t ring_lock;
+    struct tt_ring log;
+    uint64_t records;           /* records written (PAD not counted) */
+    uint64_t dropped;           /* records refused: no ring, ended, full */
+    uint64_t ring_waits;        /* times the vCPU waited for the daemon */
+    bool waiting;               /* vCPU paused by the headroom rule */
+    bool ended;                 /* TT_REC_END written: nothing after it */
+    bool end_pending;           /* END due at the end of this exit ... */
+    uint32_t end_reason, end_code; /* ... with these */
+};
+
+/* tt.c */
+extern spinlock_t tt_lock;
+
+/*
+ * ring.c: the producer side.  Every function below may be called from the
+ * TT vCPU's exit path; tt_record() also from a control operation while
+ * the domain is paused.
+ */
+
+/*
+ * Append a record of type/flags at position *pos: header + p1[l1] +
+ * p2[l2] + padding.  -ENOSPC only without a ring, after TT_REC_END, or if
+ * a caller broke the TT_EXIT_MAX_BYTES budget (counted in t->dropped;
+ * cannot happen for an attached, unpaused domain because unpause before
+ * ring setup is refused).
+ */
+int tt_record(struct tt_domain *t, unsigned int type, unsigned int flags,
+              const struct xen_tt_pos *pos, const void *p1, unsigned int l1,
+              const void *p2, unsigned int l2);
+
+/*
+ * Bytes a hypercall handler attaches to the TT_REC_HYPERCALL record of the
+ * current exit, after struct xen_tt_rec_hypercall (TT-io data); at most
+ * TT_HCALL_DATA_MAX in all (more is cut off).  Replaces earlier data of
+ * the same exit.
+ */
+void tt_hypercall_data(struct tt_domain *t, const void *p1, unsigned int l1,
+                       const void *p2, unsigned int l2);
+
+/*
+ * A record written right after the current exit's landmark record, with
+ * its pos (TTIO_INPUT of io_recv, MEMORY, INTERRUPT at a landmark).  Up to
+ * TT_DEFER_MAX per exit.  Outside an exit (e.g. at VM entry, after the
+ * landmark record was written) it is written at once with the latest
+ * landmark's position.  Errors: -ENOSPC queue full, -E2BIG too long.
+ */
+int tt_defer_record(struct tt_domain *t, unsigned int type,
+                    unsigned int flags, const void *p1, unsigned int l1,
+                    const void *p2, unsigned int l2);
+
+/* ring.c, for landmark.c: the end of a TT vCPU's exit. */
+void tt_exit_done(struct tt_domain *t);
+
+/* ring.c, for tt.c (tt_lock held where noted). */
+int tt_ring_create(struct tt_domain *t, unsigned int nr_pages,
+                   domid_t remote);                      /* tt_lock */
+void tt_ring_destroy(struct tt_domain *t);   /* t unhooked, d paused */
+void tt_write_end(struct tt_domain *t, unsigned int reason,
+                  unsigned int code);
+bool tt_ring_waiting(struct tt_domain *t);
+int tt_buffers_alloc(struct tt_domain *t);
+void tt_buffers_free(struct tt_domain *t);
+
+#endif /* __COMMON_TT_PRIVATE_H__ */

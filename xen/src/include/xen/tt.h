@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xen/tt.h
+ *
+ * Time-travel record and replay: the hooks that the rest of Xen calls.
+ * The implementation is in common/tt/; the guest and toolstack ABI is in
+ * public/tt.h.  Without CONFIG_TIME_TRAVEL every hook is an empty inline.
+ */
+
+#ifndef __XEN_TT_H__
+#define __XEN_TT_H__
+
+#include <xen/types.h>
+
+#include <public/tt.h>
+
+struct cpu_user_regs;
+struct domain;
+struct vcpu;
+
+#ifdef CONFIG_TIME_TRAVEL
+
+/* True if d is attached for recording or replay (d->tt is set). */
+#define is_tt_domain(d) (unlikely((d)->tt != NULL))
+
+/*
+ * Domain teardown: detach d if it is attached.  Called from domain_kill()
+ * once d is paused and marked dying.
+ */
+void tt_domain_destroy(struct domain *d);
+
+/*
+ * d shuts down (domain_shutdown(), first call only, reason SHUTDOWN_*):
+ * the recording ends with TT_REC_END.
+ */
+void tt_domain_shutdown(struct domain *d, unsigned int reason);
+
+/*
+ * Every VM exit of a TT domain's vCPU, before Xen handles it: keeps the
+ * registers the guest left (the inputs of the landmark's record).
+ */
+void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs);
+
+/*
+ * Every VM exit of a TT domain's vCPU, after Xen has handled it (SVM only:
+ * the lab and the first TT hosts are AMD; VMX has no hook yet).  Classifies
+ * the exit, counts the landmarks and writes their records.
+ */
+void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason);
+
+/*
+ * XENMEM_acquire_resource of type TT_RESOURCE_TYPE, id TT_RING_*: the
+ * frames of d's ring (as _acquire_resource() answers: nr_frames or
+ * -errno), and the ring's size in frames (0: no such ring).
+ */
+int tt_acquire_resource(struct domain *d, unsigned int id,
+                        unsigned int frame, unsigned int nr_frames,
+                        xen_pfn_t mfn_list[]);
+unsigned int tt_resource_max_frames(const struct domain *d, unsigned int id);
+
+#else /* !CONFIG_TIME_TRAVEL */
+
+#define is_tt_domain(d) false
+
+static inline void tt_domain_destroy(struct domain *d) {}
+static inline void tt_domain_shutdown(struct domain *d, unsigned int reason) {}
+
+#endif /* CONFIG_TIME_TRAVEL */
+
+#endif /* __XEN_TT_H__ */

@@ -255,13 +255,11 @@ public final class EventChannel {
     /// A file descriptor readable when an event is pending.
     public var fd: Int32 { xenevtchn_fd(xce) }
 
-    /// Takes the pending events (and unmasks the port for the next one).
+    /// Takes one pending event and unmasks its port for the next one.  Call
+    /// it only when `fd` is readable: the read behind it blocks otherwise.
     public func acknowledge() {
-        while true {
-            let p = xenevtchn_pending(xce)
-            if p < 0 { return }
-            _ = xenevtchn_unmask(xce, UInt32(p))
-        }
+        let p = xenevtchn_pending(xce)
+        if p >= 0 { _ = xenevtchn_unmask(xce, UInt32(p)) }
     }
 
     public func notify() throws {

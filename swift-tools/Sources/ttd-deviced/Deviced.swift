@@ -225,6 +225,7 @@ struct RecordSession {
         var lastCheck = 0.0
         var stopping: Double? = nil      // when detach was asked
         var why = ""
+        var failed = false
         loop: while true {
             var fds = [pollfd(fd: doorbell.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0),
@@ -244,6 +245,7 @@ struct RecordSession {
                 try drain()
             } catch {
                 why = "\(error)"
+                failed = true
                 break loop
             }
             if end != nil { why = "the guest's recording ended (\(end!.reason.name))"; break loop }
@@ -253,7 +255,7 @@ struct RecordSession {
             }
             let now = monotonicSeconds()
             if now - lastFlush >= 1 {
-                do { try writer.flush() } catch { why = "\(error)"; break loop }
+                do { try writer.flush() } catch { why = "\(error)"; failed = true; break loop }
                 lastFlush = now
             }
             if now - lastCheck >= 0.2 {
@@ -271,7 +273,7 @@ struct RecordSession {
                 break loop
             }
         }
-        finish(why)
+        finish(why, failed: failed)
     }
 
     /// Moves everything the ring holds into the log.
@@ -317,8 +319,8 @@ struct RecordSession {
         }
     }
 
-    func finish(_ why: String) -> Never {
-        var code: Int32 = 0
+    func finish(_ why: String, failed: Bool) -> Never {
+        var code: Int32 = failed ? 1 : 0
         do {
             try writer.close()
         } catch {
@@ -330,6 +332,10 @@ struct RecordSession {
         printError("\(tool): \(why); log \(code == 0 ? path : path + ".incomplete") closed")
         printError("\(tool): records \(records), bytes \(recordBytes), landmarks \(landmarks), ring waits \(waits), "
                    + "console bytes \(consoleBytes)")
+        if failed && end == nil {
+            printError("\(tool): domain \(domain) stays paused once its ring is full (it never runs unrecorded); "
+                       + "inspect it, then 'xl destroy \(domain)'")
+        }
         if let e = end, e.reason == .shutdown, actions[e.code] == "destroy" {
             // Let Xen finish with the domain, then destroy it as its config says.
             if let libxl = try? LibXL() {

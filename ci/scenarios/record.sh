@@ -134,7 +134,7 @@ rm -f "$TLOG" "$TLOG.incomplete"
 ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=record\"" --log "$TLOG" 2>term.txt
 cat term.txt
 pid=$(sed -n 's/.*ttd-deviced (pid \([0-9]*\)).*/\1/p' term.txt)
-sleep 8
+sleep 2
 lab_check "SIGTERM to ttd-deviced (pid '$pid')" kill -TERM "$pid"
 t=0
 while [ ! -f "$TLOG" ] && [ $t -lt 20 ]; do sleep 1; t=$((t + 1)); done

@@ -35,13 +35,13 @@ let package = Package(
         .target(name: "CTTABI"),
         .target(name: "TTLog", dependencies: ["CTTSupport", "CZstd"]),
         .target(name: "TTTools", dependencies: ["TTLog"]),
-        .target(name: "TTXen", dependencies: ["CXen"]),
+        .target(name: "TTXen", dependencies: ["CXen", "TTLog"]),
         .executableTarget(name: "ttd-read-log", dependencies: [
             "TTLog", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-deviced", dependencies: [
-            "TTTools",
+            "CTTSupport", "TTLog", "TTTools", "TTXen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-xl", dependencies: [
@@ -54,7 +54,7 @@ let package = Package(
         ]),
         .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
         .testTarget(name: "TTLogTests", dependencies: [
-            "TTLog", "CTTABI", "CTTSupport", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
+            "TTLog", "CTTABI", "CTTSupport", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
         ]),
     ]
 )

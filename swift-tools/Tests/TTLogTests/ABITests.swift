@@ -78,4 +78,35 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_status>.size, 56)
         XCTAssertEqual(MemoryLayout<xen_tt_detach>.size, 8)
     }
+
+    /// The offsets TTXen's TTControl writes and reads, and RingConsumer's.
+    func testOffsetsUsedByTheDaemon() {
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.mode), 2)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.interface_version), 4)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.flags), 8)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.bound_us), 12)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.ring), 2)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.nr_pages), 4)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.port), 8)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.mode), 2)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.state), 4)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.landmarks), 8)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.records), 16)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.ring_waits), 24)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.max_hold_ns), 48)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.size, RingLayout.controlSize)
+        XCTAssertEqual(UInt32(TT_RING_MAGIC), RingLayout.magic)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.interface_version), RingLayout.versionOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.data_size), RingLayout.dataSizeOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.producer_waiting), RingLayout.producerWaitingOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.prod), RingLayout.prodOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.cons), RingLayout.consOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.records), RingLayout.recordsOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.reserved), RingLayout.reservedOffset)
+        XCTAssertEqual(Int(TT_RING_LOG), 0)
+        XCTAssertEqual(Int(TTOP_attach), 16)
+        XCTAssertEqual(Int(TTOP_ring_setup), 17)
+        XCTAssertEqual(Int(TTOP_status), 18)
+        XCTAssertEqual(Int(TTOP_detach), 19)
+    }
 }

@@ -100,25 +100,40 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(c.stderr.contains("cut short inside chunk"), c.stderr)
     }
 
-    func testDevicedAndXLSayNotImplemented() throws {
+    func testDevicedAndXLCheckTheirInput() throws {
         let dir = temporaryDirectory()
-        let d = try runTool("ttd-deviced", ["-f", dir + "/ttd.log"])
-        XCTAssertEqual(d.status, 3)
-        XCTAssertTrue(d.stderr.contains("not implemented yet"), d.stderr)
+        // No Xen on the test machine: one last line saying what is missing, no log.
+        let d = try runTool("ttd-deviced", ["-f", dir + "/ttd.log", "--domain", "7"])
+        XCTAssertEqual(d.status, 1, d.stderr)
+        XCTAssertTrue(d.stderr.split(separator: "\n").last?.hasPrefix("ttd-deviced: ") ?? false, d.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ttd.log"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ttd.log.incomplete"))
+        let noDomain = try runTool("ttd-deviced", ["-f", dir + "/ttd.log"])
+        XCTAssertEqual(noDomain.status, 64, noDomain.stderr)
+        XCTAssertTrue(noDomain.stderr.contains("--domain"), noDomain.stderr)
+        let badRing = try runTool("ttd-deviced", ["--domain", "1", "--ring-pages", "100"])
+        XCTAssertTrue(badRing.stderr.contains("a power of 2 from 32 to 4096"), badRing.stderr)
+
         let conf = dir + "/clientA.conf"
-        try Data("name = \"clientA\"\ntype = \"pvh\"\nmemory = 96\nkernel = \"/boot/vmlinuz\"\n".utf8)
+        try Data("name = \"clientA\"\ntype = \"pvh\"\nmemory = 96\nkernel = \"/boot/vmlinuz\"\n# a = comment\nextra = \"console=hvc0 x=[1]\"\n".utf8)
             .write(to: URL(fileURLWithPath: conf))
-        let x = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1", "-c"])
-        XCTAssertEqual(x.status, 3, x.stderr)
-        XCTAssertTrue(x.stderr.contains("not implemented yet: would create clientA (type pvh, 96 MB) with recording"), x.stderr)
+        let two = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1", "vcpus=2"])
+        XCTAssertEqual(two.status, 1, two.stderr)
+        XCTAssertEqual(two.stderr, "ttd-xl: \(conf): time travel needs vcpus = 1 (this config has vcpus = 2)\n")
+        let hvm = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1", "type=hvm"])
+        XCTAssertTrue(hvm.stderr.contains("time travel needs type = \"pvh\""), hvm.stderr)
         let rp = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_replay_flag=1"])
-        XCTAssertTrue(rp.stderr.contains("with replay"), rp.stderr)
+        XCTAssertEqual(rp.status, 3, rp.stderr)
+        XCTAssertTrue(rp.stderr.contains("not implemented yet: replay"), rp.stderr)
         let bad = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=2"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("is not KEY=0 or KEY=1"), bad.stderr)
-        let none = try runTool("ttd-xl", ["create", conf])
-        XCTAssertTrue(none.stderr.contains("time_travel is not set"), none.stderr)
+        let key = try runTool("ttd-xl", ["create", conf, "cpus=2"])
+        XCTAssertEqual(key.status, 1)
+        XCTAssertTrue(key.stderr.contains("key 'cpus' is not supported by ttd-xl"), key.stderr)
+        XCTAssertTrue(key.stderr.contains("use 'xl create \(conf)'"), key.stderr)
+        let vif = try runTool("ttd-xl", ["create", conf, "vif=['model=e1000']"])
+        XCTAssertTrue(vif.stderr.contains("ttd-xl knows bridge=, mac=, ip=, script= only"), vif.stderr)
     }
 
     /// The --help texts, pinned: a change to the interface shows up here.
@@ -129,8 +144,11 @@ final class CommandTests: XCTestCase {
             ("ttd-read-log", ["help", "print"], ["-f <file>", "-r, --replay", "--replay-log <path>", "-n <landmark>",
                                                  "-w <count>", "-i ", "-v ", "--json", "--header"]),
             ("ttd-read-log", ["help", "diff"], ["USAGE: ttd-read-log diff <a> <b>", "Exit code 0 identical, 1 different, 2 an error"]),
-            ("ttd-deviced", ["--help"], ["USAGE: ttd-deviced -f <file>", "NOT IMPLEMENTED YET"]),
-            ("ttd-xl", ["help", "create"], ["USAGE: ttd-xl create <config> [<key=value> ...] [-c] [-p]", "NOT IMPLEMENTED YET"]),
+            ("ttd-deviced", ["--help"], ["USAGE: ttd-deviced [<options>] --domain <id|name>", "-f <file>", "--console-pty",
+                                         "--console-file <file>", "--ready-fd <n>", "--kernel <path>", "--ramdisk <path>",
+                                         "--config <path>", "--ring-pages <n>", "--zstd", "SIGKILL"]),
+            ("ttd-xl", ["help", "create"], ["USAGE: ttd-xl create <config> [<key=value> ...] [-c] [-p]", "--log <file>",
+                                            "Replay (tt_replay_flag=1) is not implemented yet"]),
             ("ttd-log-gen", ["--help"], ["SYNTHETIC", "--perturb <n>", "--no-close"]),
         ]
         for (tool, args, wanted) in pins {

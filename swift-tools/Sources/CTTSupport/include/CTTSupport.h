@@ -15,4 +15,54 @@ uint32_t tt_crc32c_portable(uint32_t crc, const void *buf, size_t len);
 
 /* 1 when tt_crc32c runs on the SSE4.2 instruction. */
 int tt_crc32c_hw(void);
+
+/* Opens a pty master; its slave's path goes to name.  -1 and errno on failure. */
+int tt_pty_open(char *name, size_t len);
+
+/* pipe2(fds, O_CLOEXEC | O_NONBLOCK). */
+int tt_pipe_cloexec_nonblock(int fds[2]);
+
+/*
+ * Accesses to the control page of a ring shared with Xen (struct
+ * xen_tt_ring in tt.h): prod and cons are free-running 64-bit counters,
+ * producer_waiting a 32-bit flag.  Each access is one aligned load or
+ * store (never torn, never merged or elided by the compiler).
+ */
+
+/* prod, then an acquire barrier: the records before prod are read after it. */
+static inline uint64_t tt_ring_load_prod(const void *counter)
+{
+    return __atomic_load_n((const uint64_t *)counter, __ATOMIC_ACQUIRE);
+}
+
+/* A plain load of a counter or flag the other side writes. */
+static inline uint64_t tt_ring_load64(const void *p)
+{
+    return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t tt_ring_load32(const void *p)
+{
+    return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+}
+
+/*
+ * Hands space back: a full barrier (every read of the records is done
+ * before the producer may overwrite them), then the store of cons, then a
+ * full barrier again (cons is visible before the caller reads
+ * producer_waiting: otherwise the producer could set the flag after our
+ * read and wait for a kick that never comes).
+ */
+static inline void tt_ring_store_cons(void *counter, uint64_t value)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n((uint64_t *)counter, value, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* For tests that play the producer: records, a write barrier, then prod. */
+static inline void tt_ring_store_prod(void *counter, uint64_t value)
+{
+    __atomic_store_n((uint64_t *)counter, value, __ATOMIC_RELEASE);
+}
 #endif

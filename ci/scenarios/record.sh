@@ -1,0 +1,148 @@
+# Scenario "record" (runs in the lab's dom0): ttd-xl creates the guest of
+# /etc/xen/clientA.conf recorded (time_travel="ttd_flag=1"), ttd-deviced
+# writes its log while the guest runs its "record" autorun and powers
+# off; the log passes ttd-read-log stat and verify and holds the records
+# a boot must have.  Then bad input: vcpus=2, a second daemon on a
+# recorded domain, and a daemon killed with SIGKILL mid-run.
+. ./dom0-lib.sh
+
+CFG=/etc/xen/clientA.conf
+TT='time_travel="ttd_flag=1"'
+
+if [ ! -f "$CFG" ]; then
+	lab_not_ok "$CFG is missing from the lab's root (make install of images/)"
+	lab_done
+fi
+name=$(lab_cfg_name "$CFG")
+LOG=$PWD/record.ttlog
+rm -f "$LOG" "$LOG.incomplete"
+
+# lab_count TYPE STATFILE: the count of TYPE in ttd-read-log stat's table.
+lab_count() { awk -v t="$1" '$1 == t { print $2 }' "$2" | head -n1; }
+
+# --- 1. Record the guest's boot and autorun.
+t0=$(date +%s)
+if ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=record\"" --log "$LOG" 2>xl-create.txt; then
+	lab_ok "ttd-xl create $CFG $TT"
+else
+	lab_not_ok "ttd-xl create $CFG $TT (exit $?)"
+fi
+cat xl-create.txt
+# Until the guest is gone, at most 300 s, or 20 s after the daemon stopped
+# (it closes the log when it stops) while the guest is still there.
+t=0 closed=0
+while xl domid "$name" >/dev/null 2>&1 && [ $t -lt 300 ] && [ $closed -lt 20 ]; do
+	sleep 1
+	t=$((t + 1))
+	[ -f "$LOG" ] && closed=$((closed + 1))
+done
+if ! xl domid "$name" >/dev/null 2>&1; then
+	lab_ok "recorded guest $name ran its record autorun and went away"
+else
+	lab_not_ok "recorded guest $name still there after $t s (ttd-deviced stopped: $([ -f "$LOG" ] && echo yes || echo no))"
+	xl list
+	xl destroy "$name" 2>/dev/null
+fi
+echo "recorded guest: $(($(date +%s) - t0)) s from ttd-xl create to its end"
+echo "record_guest_secs=$(($(date +%s) - t0))" >>figures.txt
+# The daemon closes the log once it has drained the ring.
+t=0
+while [ ! -f "$LOG" ] && [ $t -lt 20 ]; do sleep 1; t=$((t + 1)); done
+echo "--- ttd-deviced's messages"
+cat "/var/log/xen/ttd-deviced-$name.log" 2>/dev/null
+echo "--- end"
+lab_check "log $LOG closed cleanly (renamed from .incomplete)" test -f "$LOG"
+if ttd-read-log stat -f "$LOG" >stat.txt 2>&1; then lab_ok "ttd-read-log stat"; else lab_not_ok "ttd-read-log stat"; fi
+cat stat.txt
+if ttd-read-log verify -f "$LOG" >verify.txt 2>&1; then lab_ok "ttd-read-log verify"; else lab_not_ok "ttd-read-log verify"; fi
+cat verify.txt
+ttd-read-log --header -f "$LOG" 2>/dev/null | head -n 20
+for ty in RDTSC HYPERCALL; do
+	n=$(lab_count $ty stat.txt)
+	echo "record_$ty=${n:-0}" >>figures.txt
+	lab_check "the log holds $ty records (${n:-0})" test "${n:-0}" -gt 0
+done
+# Records that other branches add (interrupts, TT-io console): counted if present.
+for ty in INTERRUPT MEMORY TTIO_INPUT CPUID EXCEPTION; do
+	n=$(lab_count $ty stat.txt)
+	echo "$ty records: ${n:-0}"
+	echo "record_$ty=${n:-0}" >>figures.txt
+done
+lab_check "the log starts with DOMAIN_START and ends with END" \
+	sh -c "ttd-read-log -f '$LOG' 2>/dev/null | head -n1 | grep -q DOMAIN_START && ttd-read-log -f '$LOG' 2>/dev/null | tail -n1 | grep -q END"
+
+# --- 2. Bad input: two vCPUs.
+if ttd-xl create "$CFG" "$TT" vcpus=2 2>vcpus.txt; then
+	lab_not_ok "ttd-xl create with vcpus=2 was accepted"
+	xl destroy "$name" 2>/dev/null
+else
+	cat vcpus.txt
+	lab_check "ttd-xl create with vcpus=2: one clear line" grep -q "time travel needs vcpus = 1" vcpus.txt
+	lab_check "ttd-xl create with vcpus=2 created no domain" sh -c "! xl domid '$name' >/dev/null 2>&1"
+fi
+
+# --- 3. A second daemon on a recorded domain (created paused: -p).
+KLOG=$PWD/killed.ttlog
+rm -f "$KLOG" "$KLOG.incomplete"
+if ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=record\"" -p --log "$KLOG" 2>paused.txt; then
+	lab_ok "ttd-xl create -p (recorded, paused)"
+else
+	lab_not_ok "ttd-xl create -p (exit $?)"
+fi
+cat paused.txt
+pid=$(sed -n 's/.*ttd-deviced (pid \([0-9]*\)).*/\1/p' paused.txt)
+if ttd-deviced --domain "$name" -f "$PWD/second.ttlog" 2>second.txt; then
+	lab_not_ok "a second ttd-deviced on domain $name was accepted"
+else
+	cat second.txt
+	lab_check "a second ttd-deviced: one line saying the domain is already recorded" \
+		sh -c "test \$(wc -l <second.txt) -eq 1 && grep -q 'already' second.txt"
+fi
+lab_check "the second daemon wrote no log" sh -c "! test -e '$PWD/second.ttlog' && ! test -e '$PWD/second.ttlog.incomplete'"
+
+# --- 4. SIGKILL of the daemon mid-run: the guest stays paused, the log reads.
+xl unpause "$name"
+sleep 5
+if [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; then
+	lab_ok "killed ttd-deviced (pid $pid) with SIGKILL"
+else
+	lab_not_ok "could not kill ttd-deviced (pid '$pid')"
+fi
+# Give the guest time to fill the ring, then check that it no longer runs.
+sleep 10
+c1=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $6 }')
+s1=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $5 }')
+sleep 5
+c2=$(xl list "$name" 2>/dev/null | awk 'NR == 2 { print $6 }')
+echo "after SIGKILL: state '$s1', cpu time $c1 s, 5 s later $c2 s"
+xl list
+lab_check "without its daemon the guest does not run (cpu time $c1 -> $c2)" test -n "$c1" -a "$c1" = "$c2"
+if ttd-read-log stat -f "$KLOG" >killed.txt 2>&1; then
+	lab_ok "ttd-read-log reads the log of the killed daemon"
+else
+	lab_not_ok "ttd-read-log on the log of the killed daemon"
+fi
+cat killed.txt
+lab_check "the killed daemon's log is FILE.incomplete, read without a trailer" \
+	sh -c "test -f '$KLOG.incomplete' && grep -q 'without a trailer' killed.txt"
+xl destroy "$name" 2>/dev/null
+sleep 2
+
+# --- 5. SIGTERM: the daemon detaches, drains up to Xen's END record, closes the log.
+TLOG=$PWD/term.ttlog
+rm -f "$TLOG" "$TLOG.incomplete"
+ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=record\"" --log "$TLOG" 2>term.txt
+cat term.txt
+pid=$(sed -n 's/.*ttd-deviced (pid \([0-9]*\)).*/\1/p' term.txt)
+sleep 2
+lab_check "SIGTERM to ttd-deviced (pid '$pid')" kill -TERM "$pid"
+t=0
+while [ ! -f "$TLOG" ] && [ $t -lt 20 ]; do sleep 1; t=$((t + 1)); done
+tail -n 4 "/var/log/xen/ttd-deviced-$name.log"
+lab_check "after SIGTERM the log is closed cleanly" test -f "$TLOG"
+ttd-read-log verify -f "$TLOG" >term-verify.txt 2>&1
+cat term-verify.txt
+lab_check "after SIGTERM the log verifies (END record of the detach last)" grep -q sound term-verify.txt
+ttd-read-log -i -f "$TLOG" 2>/dev/null | tail -n 1
+xl destroy "$name" 2>/dev/null
+lab_done

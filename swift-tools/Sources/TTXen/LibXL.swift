@@ -1,0 +1,182 @@
+// libxl (Debian's libxenlight): domain names, creation, pause, destroy.
+// Every libxl call of the tools is in this file.
+
+import CXen
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a domain does when it shuts down for a reason (xl's on_poweroff, ...).
+public enum ShutdownAction: String, Sendable, CaseIterable {
+    case destroy, restart, preserve
+    case renameRestart = "rename-restart"
+    case coredumpDestroy = "coredump-destroy"
+    case coredumpRestart = "coredump-restart"
+    case softReset = "soft-reset"
+
+    var libxl: libxl_action_on_shutdown {
+        switch self {
+        case .destroy: return LIBXL_ACTION_ON_SHUTDOWN_DESTROY
+        case .restart: return LIBXL_ACTION_ON_SHUTDOWN_RESTART
+        case .preserve: return LIBXL_ACTION_ON_SHUTDOWN_PRESERVE
+        case .renameRestart: return LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME
+        case .coredumpDestroy: return LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY
+        case .coredumpRestart: return LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART
+        case .softReset: return LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET
+        }
+    }
+}
+
+/// A domain to create: what ttd-xl understands of an xl config.
+public struct DomainSpec: Sendable {
+    public var name = ""
+    public var type = "pvh"             // pvh, hvm, pv
+    public var kernel: String? = nil
+    public var ramdisk: String? = nil
+    public var cmdline: String? = nil
+    public var memoryMB = 128
+    public var maxMemoryMB: Int? = nil
+    public var vcpus = 1
+    public var onPoweroff: ShutdownAction = .destroy
+    public var onReboot: ShutdownAction = .restart
+    public var onCrash: ShutdownAction = .destroy
+    /// xl disk specs, parsed by libxlutil's xlu_disk_parse.
+    public var disks: [String] = []
+    /// Network interfaces: bridge, mac, ip, script.
+    public var nics: [[String: String]] = []
+    public init() {}
+}
+
+private func dup(_ s: String?) -> UnsafeMutablePointer<CChar>? { s.map { strdup($0) } }
+
+/// A libxl context (libxl_ctx), logging libxl's errors to standard error.
+public final class LibXL {
+    private let ctx: OpaquePointer
+    private let logger: OpaquePointer
+
+    public init() throws {
+        guard let lg = xtl_createlogger_stdiostream(fdopen(dup(2), "w"), XTL_ERROR, 0) else {
+            throw XenError.call(what: "libxl logger", detail: String(cString: strerror(errno)))
+        }
+        var c: OpaquePointer? = nil
+        let rc = libxl_ctx_alloc(&c, Int32(LIBXL_VERSION), 0,
+                                 UnsafeMutableRawPointer(lg).assumingMemoryBound(to: xentoollog_logger.self))
+        guard rc == 0, let c else {
+            xtl_logger_destroy(UnsafeMutableRawPointer(lg).assumingMemoryBound(to: xentoollog_logger.self))
+            throw XenError.call(what: "libxl_ctx_alloc", detail: "error \(rc): is xenstored running, and are you root in dom0?")
+        }
+        ctx = c
+        logger = lg
+    }
+
+    deinit {
+        libxl_ctx_free(ctx)
+        xtl_logger_destroy(UnsafeMutableRawPointer(logger).assumingMemoryBound(to: xentoollog_logger.self))
+    }
+
+    /// A domain id from a number or a name.
+    public func domain(_ idOrName: String) throws -> DomainID {
+        if let n = UInt32(idOrName) { return DomainID(n) }
+        var d: UInt32 = 0
+        guard libxl_name_to_domid(ctx, idOrName, &d) == 0 else {
+            throw XenError.call(what: "domain \(idOrName)", detail: "no domain of that name (xl list shows the domains)")
+        }
+        return DomainID(d)
+    }
+
+    public func name(of d: DomainID) -> String? {
+        guard let p = libxl_domid_to_name(ctx, d.rawValue) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    public func unpause(_ d: DomainID) throws {
+        let rc = libxl_domain_unpause(ctx, d.rawValue, nil)
+        guard rc == 0 else { throw XenError.call(what: "unpausing domain \(d)", detail: "libxl error \(rc)") }
+    }
+
+    public func destroy(_ d: DomainID) throws {
+        let rc = libxl_domain_destroy(ctx, d.rawValue, nil)
+        guard rc == 0 else { throw XenError.call(what: "destroying domain \(d)", detail: "libxl error \(rc)") }
+    }
+
+    /// Creates the domain, paused (libxl leaves it so); returns its id.
+    /// `diskConfig` parses the disk specs (libxlutil needs its config).
+    public func create(_ spec: DomainSpec, diskConfig: DomainConfig) throws -> DomainID {
+        var config = libxl_domain_config()
+        libxl_domain_config_init(&config)
+        defer { libxl_domain_config_dispose(&config) }
+        let type: libxl_domain_type
+        switch spec.type {
+        case "pvh": type = LIBXL_DOMAIN_TYPE_PVH
+        case "hvm": type = LIBXL_DOMAIN_TYPE_HVM
+        case "pv": type = LIBXL_DOMAIN_TYPE_PV
+        default: throw XenError.call(what: "type \"\(spec.type)\"", detail: "unknown domain type (pvh, hvm or pv)")
+        }
+        config.c_info.type = type
+        config.c_info.name = dup(spec.name)
+        libxl_domain_build_info_init_type(&config.b_info, type)
+        config.b_info.max_vcpus = Int32(spec.vcpus)
+        guard libxl_cpu_bitmap_alloc(ctx, &config.b_info.avail_vcpus, Int32(spec.vcpus)) == 0 else {
+            throw XenError.call(what: "vcpus = \(spec.vcpus)", detail: "cannot allocate the vCPU bitmap")
+        }
+        libxl_bitmap_set_none(&config.b_info.avail_vcpus)
+        for i in 0..<spec.vcpus { libxl_bitmap_set(&config.b_info.avail_vcpus, Int32(i)) }
+        config.b_info.target_memkb = UInt64(spec.memoryMB) * 1024
+        config.b_info.max_memkb = UInt64(spec.maxMemoryMB ?? spec.memoryMB) * 1024
+        config.b_info.kernel = dup(spec.kernel)
+        config.b_info.ramdisk = dup(spec.ramdisk)
+        config.b_info.cmdline = dup(spec.cmdline)
+        config.on_poweroff = spec.onPoweroff.libxl
+        config.on_reboot = spec.onReboot.libxl
+        config.on_crash = spec.onCrash.libxl
+        config.on_watchdog = LIBXL_ACTION_ON_SHUTDOWN_DESTROY
+
+        if !spec.disks.isEmpty {
+            let disks = calloc(spec.disks.count, MemoryLayout<libxl_device_disk>.stride)!
+                .assumingMemoryBound(to: libxl_device_disk.self)
+            config.disks = disks
+            for (i, d) in spec.disks.enumerated() {
+                libxl_device_disk_init(disks + i)
+                config.num_disks = Int32(i + 1)
+                try diskConfig.parseDisk(d, into: disks + i)
+            }
+        }
+        if !spec.nics.isEmpty {
+            let nics = calloc(spec.nics.count, MemoryLayout<libxl_device_nic>.stride)!
+                .assumingMemoryBound(to: libxl_device_nic.self)
+            config.nics = nics
+            for (i, n) in spec.nics.enumerated() {
+                libxl_device_nic_init(nics + i)
+                config.num_nics = Int32(i + 1)
+                nics[i].devid = Int32(i)
+                nics[i].bridge = dup(n["bridge"])
+                nics[i].ip = dup(n["ip"])
+                nics[i].script = dup(n["script"])
+                if let mac = n["mac"] {
+                    let parts = mac.split(separator: ":").compactMap { UInt8($0, radix: 16) }
+                    guard parts.count == 6 else {
+                        throw XenError.call(what: "vif mac=\(mac)", detail: "not a MAC address (aa:bb:cc:dd:ee:ff)")
+                    }
+                    nics[i].mac = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+                }
+            }
+        }
+        var domid: UInt32 = 0
+        let rc = libxl_domain_create_new(ctx, &config, &domid, nil, nil)
+        guard rc == 0 else {
+            throw XenError.call(what: "creating domain \(spec.name)", detail: "libxl error \(rc) (its messages are above)")
+        }
+        return DomainID(domid)
+    }
+}
+
+extension DomainConfig {
+    func parseDisk(_ spec: String, into disk: UnsafeMutablePointer<libxl_device_disk>) throws {
+        let rc: Int32 = spec.withCString { s in
+            var p: UnsafePointer<CChar>? = s
+            return withUnsafePointer(to: &p) { xlu_disk_parse(cfgPointer, 1, $0, disk) }
+        }
+        guard rc == 0 else { throw XenError.configValue(path: path, key: "disk", detail: "cannot parse '\(spec)'") }
+    }
+}

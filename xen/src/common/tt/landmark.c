@@ -52,6 +52,23 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
     t->entry.r8 = regs->r8;
     t->entry.r9 = regs->r9;
     t->entry.r10 = regs->r10;
+    t->mmio.size = 0;
+}
+
+void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,
+                  uint64_t value)
+{
+    struct tt_domain *t = v->domain->tt;
+
+    /* Only the TT vCPU's own exits; the first access of an exit counts. */
+    if ( v != current || !t || !t->in_exit || t->mmio.size ||
+         !size || size > 8 )
+        return;
+
+    t->mmio.gpa = gpa;
+    t->mmio.size = size;
+    t->mmio.dir = read ? TT_IO_IN : TT_IO_OUT;
+    t->mmio.value = size < 8 ? value & ((1ULL << (size * 8)) - 1) : value;
 }
 
 /*
@@ -63,8 +80,6 @@ static unsigned int svm_landmark_type(struct vcpu *v,
                                       const struct vmcb_struct *vmcb,
                                       uint64_t exit_reason)
 {
-    p2m_type_t p2mt;
-
     switch ( exit_reason )
     {
     case VMEXIT_CPUID:
@@ -92,24 +107,25 @@ static unsigned int svm_landmark_type(struct vcpu *v,
 
     case VMEXIT_NPF:
         /*
-         * A nested page fault on a frame that is not RAM is an access Xen
-         * emulates (the vLAPIC page, an MMIO range): the guest's own.  A
-         * fault on RAM is p2m bookkeeping (populate on demand, log-dirty,
-         * paging, sharing) and depends on the host.
+         * A nested page fault is the guest's own landmark when Xen
+         * completed an emulated access for it (the vLAPIC page, an MMIO
+         * range: tt_note_mmio() saw it).  A fault on RAM is p2m
+         * bookkeeping (populate on demand, log-dirty, paging, sharing), and
+         * an emulation that Xen retried completes at a later exit: both
+         * depend on the host and are not counted.
          */
-        get_gfn_query_unlocked(v->domain, vmcb->exitinfo2 >> PAGE_SHIFT,
-                               &p2mt);
-        return p2m_is_ram(p2mt) ? TT_REC_PAD : TT_REC_MMIO;
+        return v->domain->tt->mmio.size ? TT_REC_MMIO : TT_REC_PAD;
 
     case VMEXIT_EXCEPTION_PF:
         /*
-         * Shadow paging only (HAP does not intercept #PF).  A fault that
-         * Xen passes on to the guest is caused by the guest's own page
-         * tables; one that Xen fixed (a shadow fill, an emulated
-         * page-table write) depends on the shadow cache.  Known gap: an
-         * MMIO access that the shadow code emulates inside the fault is
-         * not counted yet.
+         * Shadow paging only (HAP does not intercept #PF).  An MMIO access
+         * that the shadow code emulated inside the fault is the guest's
+         * own, as is a fault that Xen passes on to the guest (caused by
+         * the guest's own page tables); one that Xen fixed (a shadow fill,
+         * an emulated page-table write) depends on the shadow cache.
          */
+        if ( v->domain->tt->mmio.size )
+            return TT_REC_MMIO;
         return vmcb->event_inj.v &&
                vmcb->event_inj.type == X86_EVENTTYPE_HW_EXCEPTION &&
                vmcb->event_inj.vector == TRAP_page_fault
@@ -281,10 +297,11 @@ static void svm_record_landmark(struct tt_domain *t, struct vcpu *v,
     }
 
     case TT_REC_MMIO:
-        /* The access's size and value are not available here yet: 0. */
-        p.mmio.gpa = vmcb->exitinfo2;
-        p.mmio.dir = vmcb->exitinfo1 & PFEC_write_access ? TT_IO_OUT
-                                                         : TT_IO_IN;
+        /* The first access that Xen emulated in this exit. */
+        p.mmio.gpa = t->mmio.gpa;
+        p.mmio.size = t->mmio.size;
+        p.mmio.dir = t->mmio.dir;
+        p.mmio.value = t->mmio.value;
         len = sizeof(p.mmio);
         break;
 

@@ -140,6 +140,11 @@ struct tt_domain {
     struct {
         uint64_t rax, rcx, rdx, rsi, rdi, r8, r9, r10;
     } entry;
+    struct {                    /* the first MMIO access Xen emulated ... */
+        uint64_t gpa, value;
+        uint8_t size;           /* ... 0: none yet in this exit */
+        uint8_t dir;            /* TT_IO_OUT / TT_IO_IN */
+    } mmio;
     unsigned int hcall_len;     /* tt_hypercall_data() bytes ... */
     uint8_t *hcall_buf;         /* ... TT_HCALL_DATA_MAX */
     unsigned int ndefer;        /* tt_defer_record() records ... */

@@ -428,7 +428,10 @@ struct xen_tt_rec_io {
     uint64_t value;     /* IN: read; OUT: written; string: 0 */
 };
 
-/* TT_REC_MMIO: 24 bytes. */
+/*
+ * TT_REC_MMIO: 24 bytes.  The first access Xen emulated at the landmark;
+ * value is the value read or written (a string access: its last element).
+ */
 struct xen_tt_rec_mmio {
     uint64_t gpa;       /* guest physical address */
     uint8_t size;               /* 1, 2, 4 or 8 */

@@ -42,6 +42,13 @@ void tt_domain_shutdown(struct domain *d, unsigned int reason);
 void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs);
 
 /*
+ * An MMIO access that Xen emulated for v (arch/x86/hvm/intercept.c): the
+ * first one of the current exit makes it a TT_REC_MMIO landmark.
+ */
+void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,
+                  uint64_t value);
+
+/*
  * Every VM exit of a TT domain's vCPU, after Xen has handled it (SVM only:
  * the lab and the first TT hosts are AMD; VMX has no hook yet).  Classifies
  * the exit, counts the landmarks and writes their records.

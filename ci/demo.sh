@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo` (after `make world`): boot the lab (TT Xen + TT Linux dom0 in
-# QEMU) and run the clientA guest with the real xl, showing the machine's
-# serial console live: Xen, dom0, then the guest's console as dom0 follows
-# it. Logs stay in $OUT/lab/demo/.
+# QEMU), record the clientA guest with ttd-xl, showing the machine's serial
+# console live: Xen, dom0, the recorded guest's console as dom0 follows it,
+# then `ttd-read-log stat` and `verify` of its log. Logs and the recording
+# stay in $OUT/lab/demo/.
 set -euo pipefail
 . "$(dirname "$0")/lib-lab.sh"
 
@@ -21,9 +22,14 @@ lab_boot demo "$dir/share" "$dir/serial.log" live ||
 	exit 1
 echo "----------------------------------------------------------------------"
 st=$(cat "$dir/share/status")
-echo "The guest's console, as xenconsoled logged it ($dir/share/console/):"
+echo "The recorded guest's console, as ttd-deviced wrote it ($dir/share/console/):"
 cat "$dir"/share/console/guest-*.log 2>/dev/null || echo "(no guest console log)"
 echo
 echo "Lab up to guest output: ${LAB_GUEST_OUTPUT_SECS:-?} s, whole run: $LAB_BOOT_SECS s."
 echo "Serial log: $dir/serial.log"
 [ "$st" = 0 ] || die "the demo guest did not run to its end (dom0 status $st). See $dir/share/scenario.log."
+for l in "$dir"/share/*.ttlog; do
+	[ -f "$l" ] || continue
+	echo "The recording: $l"
+	echo "Read it here too: $OUT/swift/bin/ttd-read-log -i -f $l | less"
+done

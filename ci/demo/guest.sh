@@ -1,23 +1,50 @@
-# The demo (runs in the lab's dom0): create clientA with the real xl and
-# show its console while it runs, then its output. Grows into record +
-# replay once those exist.
+# The demo (runs in the lab's dom0): record clientA with ttd-xl (TT Xen
+# records it from its first instruction, ttd-deviced writes the log), show
+# the guest's TT-io console while it runs, then what the log holds.
+# Replay joins here once it exists.
 . ./dom0-lib.sh
 
 CFG=/etc/xen/clientA.conf
 [ -f "$CFG" ] || { echo "$CFG is missing from the lab's root (make install of images/)"; exit 1; }
 name=$(lab_cfg_name "$CFG")
-log=$(lab_console_log "$name")
-: >"$log"
+LOG=/root/$name.ttlog
+# ttd-xl has ttd-deviced write the guest's console where xenconsoled keeps
+# an ordinary guest's.
+con=/var/log/xen/console/guest-$name.log
+mkdir -p /var/log/xen/console
+: >"$con"
 
 echo "=== xl info (dom0 on the lab's Xen)"
 xl info | grep -E '^(xen_version|xen_caps|virt_caps|total_memory|free_memory)'
-echo "=== xl create $CFG (guest console follows)"
-# xenconsoled writes the guest's console to $log; follow it live.
-tail -f "$log" &
+echo "=== ttd-xl create $CFG time_travel=\"ttd_flag=1\" (the recorded guest's console follows)"
+tail -f "$con" &
 tailpid=$!
-lab_guest_run "$CFG" boot 180
-rc=$?
+t0=$(date +%s)
+rc=0
+ttd-xl create "$CFG" 'time_travel="ttd_flag=1"' \
+	'extra="console=hvc0 tt.autorun=record tt.loops=20000"' --log "$LOG" || rc=$?
+t=0
+while [ $rc = 0 ] && xl domid "$name" >/dev/null 2>&1; do
+	[ $t -ge 300 ] && { echo "guest $name still running after 300 s: destroying it"; xl destroy "$name"; rc=1; }
+	sleep 1
+	t=$((t + 1))
+done
+# The daemon closes the log once the ring is drained.
+t=0
+while [ ! -f "$LOG" ] && [ $t -lt 20 ]; do sleep 1; t=$((t + 1)); done
 sleep 1
 kill $tailpid 2>/dev/null
-echo "=== guest $name ended after $LAB_GUEST_SECS s"
+echo "=== guest $name recorded for $(($(date +%s) - t0)) s; the daemon said:"
+cat "/var/log/xen/ttd-deviced-$name.log" 2>/dev/null
+[ -f "$LOG" ] || { echo "no log $LOG"; exit 1; }
+echo "=== ttd-read-log stat -f $LOG"
+ttd-read-log stat -f "$LOG" || rc=1
+echo "=== ttd-read-log verify -f $LOG"
+ttd-read-log verify -f "$LOG" || rc=1
+echo "=== ttd-read-log -i -f $LOG (the first 15 records)"
+ttd-read-log -i -f "$LOG" | head -n 15
+echo "=== ... and the last 5"
+ttd-read-log -i -f "$LOG" | tail -n 5
+mkdir -p console && cp "$con" console/ 2>/dev/null
+cp "$LOG" ./ 2>/dev/null
 exit $rc

@@ -49,7 +49,8 @@ struct Create: ParsableCommand {
             waits until the daemon is ready (30 s at most, else the domain is \
             destroyed), then unpauses the domain unless -p is given. The log goes \
             to --log or /var/lib/tt-xen/logs/NAME.ttlog, the daemon's messages to \
-            /var/log/xen/ttd-deviced-NAME.log. Without time_travel it creates an \
+            /var/log/xen/ttd-deviced-NAME.log, the guest's console output also to \
+            /var/log/xen/console/guest-NAME.log. Without time_travel it creates an \
             ordinary domain and unpauses it, as xl create does.
 
             -c attaches to the console: the daemon's pty for a recorded domain \
@@ -208,6 +209,10 @@ struct Create: ParsableCommand {
         mkdir(dir, 0o755)
         if access(dir, W_OK) != 0 { dir = "/tmp" }
         let daemonLog = "\(dir)/ttd-deviced-\(spec.name).log"
+        // The guest's console goes where xenconsoled keeps an ordinary
+        // guest's, so that users find it in the usual place.
+        mkdir("\(dir)/console", 0o755)
+        args += ["--console-file", "\(dir)/console/guest-\(spec.name).log"]
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -16,8 +16,12 @@
  *                               every record (PAD dropped) into FILE until
  *                               TT_REC_END (default: give up after 600 s);
  *                               SLOW: consume at most that many bytes per
- *                               10 ms (a slow daemon: the guest must wait)
- *   tt-ctl check FILE           check a drained file, print counts per type
+ *                               10 ms (a slow daemon: the guest must wait);
+ *                               ends with the TTOP_landmark_counts read
+ *                               at END ("drain counts ..." lines)
+ *   tt-ctl check FILE [FROM TO] check a drained file, print counts per type
+ *                               (and those of the records from the one
+ *                               holding the bytes FROM to the one holding TO)
  *   tt-ctl badops DOMID [vcpus2=D] [pv=D] [running=D]
  *                               try every bad input on the paused, never
  *                               run, unattached domain DOMID (and on the
@@ -218,12 +222,25 @@ static int cmd_attach(domid_t domid)
     return rc ? 1 : 0;
 }
 
+/* TTOP_landmark_counts, one "PREFIXname value" line each. */
+static void print_counts(const struct xen_tt_landmark_counts *lc, const char *prefix)
+{
+    unsigned int i;
+
+    printf("%sexits %" PRIu64 "\n%sother %" PRIu64 "\n%scontinuations %" PRIu64 "\n", prefix,
+           lc->exits, prefix, lc->other, prefix, lc->continuations);
+    for (i = 1; i < TT_LM_KINDS; i++)
+        if (lc->by_type[i])
+            printf("%slandmarks %s %" PRIu64 "\n", prefix, type_names[i] ?: "?", lc->by_type[i]);
+    printf("%smax_gap_ns %" PRIu64 "\n%sgap_sum_ns %" PRIu64 "\n%smax_gap_landmark %" PRIu64 "\n",
+           prefix, lc->max_gap_ns, prefix, lc->gap_sum_ns, prefix, lc->max_gap_landmark);
+}
+
 static int cmd_status(domid_t domid)
 {
     struct xen_tt_status st;
     struct xen_tt_landmark_counts lc = { .domid = domid };
     int rc = do_status(domid, &st);
-    unsigned int i;
 
     if (rc) {
         printf("status %u: %s\n", domid, errname(rc));
@@ -234,13 +251,8 @@ static int cmd_status(domid_t domid)
            state_name(st.state), st.landmarks, st.records, st.ring_waits, st.irqs_held,
            st.irqs_by_signature);
     rc = tt_op(TTOP_landmark_counts, &lc, sizeof(lc));
-    if (!rc) {
-        printf("exits %" PRIu64 "\nother %" PRIu64 "\ncontinuations %" PRIu64 "\n", lc.exits,
-               lc.other, lc.continuations);
-        for (i = 1; i < TT_LM_KINDS; i++)
-            if (lc.by_type[i])
-                printf("landmarks %s %" PRIu64 "\n", type_names[i] ?: "?", lc.by_type[i]);
-    }
+    if (!rc)
+        print_counts(&lc, "");
     return 0;
 }
 
@@ -275,8 +287,9 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
     uint32_t port, size;
     xenevtchn_port_or_error_t lport;
     uint64_t cons, nrec = 0, nbytes = 0, kicks = 0, waits_seen = 0, ring_waits = 0;
-    bool ended = false;
-    double t0;
+    struct xen_tt_landmark_counts lc, lc_last = { 0 };
+    bool ended = false, have_lc = false;
+    double t0, t_lc = 0;
     FILE *out;
     int rc;
 
@@ -356,6 +369,18 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
             nbytes += rlen;
             cons += rlen;
         }
+        /*
+         * The diagnostic counters (TTOP_landmark_counts), every 0.5 s and
+         * at END, while the domain and its TT state still exist.
+         */
+        if (ended || now() - t_lc >= 0.5) {
+            lc = (struct xen_tt_landmark_counts){ .domid = domid };
+            if (!tt_op(TTOP_landmark_counts, &lc, sizeof(lc))) {
+                lc_last = lc;
+                have_lc = true;
+            }
+            t_lc = now();
+        }
         /* Reads done before the space is handed back. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         ring->cons = cons;
@@ -380,6 +405,8 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
            nbytes, ended ? "END seen" : "NO END", now() - t0);
     printf("drain %u: %" PRIu64 " kicks, state RING_WAIT seen %" PRIu64 " times, ring_waits %" PRIu64
            "\n", domid, kicks, waits_seen, ring_waits);
+    if (have_lc)
+        print_counts(&lc_last, "drain counts ");
     xenforeignmemory_unmap_resource(fmem, fres);
     xenevtchn_unbind(xce, lport);
     xenevtchn_close(xce);
@@ -390,10 +417,18 @@ static int cmd_drain(domid_t domid, const char *file, unsigned int seconds,
 
 /* ---- check --------------------------------------------------------------- */
 
-static int cmd_check(const char *file)
+/*
+ * check FILE [FROM TO]: with FROM and TO, also count the records of a
+ * window: from the first record whose payload holds the bytes FROM (a
+ * console line the guest sent with TT-io) to the next one holding TO,
+ * both included ("window ..." lines).
+ */
+static int cmd_check(const char *file, const char *from, const char *to)
 {
     FILE *f = fopen(file, "rb");
     uint64_t count[256] = { 0 }, outside[256] = { 0 }, n = 0, last_lm = 0, last_landmark = 0;
+    uint64_t wcount[256] = { 0 }, wrec = 0, wbytes = 0, wlm0 = 0, wlm1 = 0, wtsc0 = 0, wtsc1 = 0;
+    int win = 0; /* 0 before FROM, 1 inside, 2 after TO */
     struct xen_tt_rec hdr;
     uint8_t *payload = malloc(TT_REC_MAX_PAYLOAD + 8);
     unsigned int first = 0, last = 0, bad = 0, i;
@@ -436,6 +471,26 @@ static int cmd_check(const char *file)
             }
             last_landmark = hdr.pos.landmark;
         }
+        if (from && win == 0 && memmem(payload, hdr.payload_len, from, strlen(from))) {
+            win = 1;
+            wlm0 = hdr.pos.landmark;
+        }
+        if (win == 1) {
+            wcount[hdr.type & 0xff]++;
+            wrec++;
+            wbytes += sizeof(hdr) + plen;
+            wlm1 = hdr.pos.landmark;
+            if ((hdr.type == TT_REC_RDTSC || hdr.type == TT_REC_RDTSCP) &&
+                hdr.payload_len >= sizeof(struct xen_tt_rec_tsc)) {
+                const struct xen_tt_rec_tsc *tsc = (const void *)payload;
+
+                if (!wtsc0)
+                    wtsc0 = tsc->tsc;
+                wtsc1 = tsc->tsc;
+            }
+            if (memmem(payload, hdr.payload_len, to, strlen(to)))
+                win = 2;
+        }
         if (hdr.type == TT_REC_END && hdr.payload_len >= sizeof(end))
             memcpy(&end, payload, sizeof(end));
         if (hdr.type == TT_REC_DOMAIN_START && hdr.payload_len >= sizeof(start))
@@ -459,6 +514,17 @@ static int cmd_check(const char *file)
     printf("start interface %u memory_kb %" PRIu64 " tsc_khz %" PRIu64 " bound_us %u\n",
            start.interface_version, start.memory_kb, start.tsc_khz, start.bound_us);
     printf("end reason %u code %u landmarks %" PRIu64 "\n", end.reason, end.code, end.landmarks);
+    if (from) {
+        printf("window %s records %" PRIu64 " bytes %" PRIu64 " landmarks %" PRIu64 "\n",
+               win == 2 ? "complete" : win ? "unended" : "absent", wrec, wbytes, wlm1 - wlm0);
+        printf("window from landmark %" PRIu64 " to %" PRIu64 "\n", wlm0, wlm1);
+        /* The guest's TSC (host time) between its first and last RDTSC. */
+        if (start.tsc_khz && wtsc1 > wtsc0)
+            printf("window tsc_ms %" PRIu64 "\n", (wtsc1 - wtsc0) / start.tsc_khz);
+        for (i = 0; i < 256; i++)
+            if (wcount[i])
+                printf("window type %s %" PRIu64 "\n", type_names[i] ?: "?", wcount[i]);
+    }
     if (n == 0 || first != TT_REC_DOMAIN_START) {
         printf("bad: the first record is not DOMAIN_START\n");
         bad++;
@@ -664,7 +730,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: tt-ctl attach|status|detach DOMID\n"
             "       tt-ctl drain DOMID FILE [SECONDS [PAGES [SLOW]]]\n"
-            "       tt-ctl check FILE\n"
+            "       tt-ctl check FILE [FROM TO]\n"
             "       tt-ctl badops DOMID [vcpus2=D] [pv=D] [running=D]\n");
     exit(2);
 }
@@ -675,7 +741,7 @@ int main(int argc, char **argv)
     if (argc < 3)
         usage();
     if (!strcmp(argv[1], "check"))
-        return cmd_check(argv[2]);
+        return cmd_check(argv[2], argc > 4 ? argv[3] : NULL, argc > 4 ? argv[4] : NULL);
     if (!strcmp(argv[1], "attach"))
         return cmd_attach(parse_domid(argv[2]));
     if (!strcmp(argv[1], "status"))

@@ -39,7 +39,8 @@ gzip -dc "$ram" >"$work/ram.cpio"
 cpio -t --quiet <"$work/ram.cpio" >"$work/list"
 for f in init sbin/init sbin/tt-init bin/busybox bin/sh sbin/getty bin/login \
 	etc/passwd etc/shadow etc/tt-autorun/boot etc/tt-autorun/record etc/tt-autorun/ttio \
-	etc/tt-autorun/spin \
+	etc/tt-autorun/spin etc/tt-autorun/bench-cpu etc/tt-autorun/bench-sys \
+	etc/tt-autorun/bench-idle \
 	etc/hostname; do
 	check "ram image has /$f" grep -qx "$f" "$work/list"
 done
@@ -60,6 +61,14 @@ done
 check "the autorun scripts parse" sh -n "$work/ram/etc/tt-autorun/boot" "$work/ram/etc/tt-autorun/record" \
 	"$work/ram/etc/tt-autorun/spin"
 check "the autorun 'ttio' parses" sh -n "$work/ram/etc/tt-autorun/ttio"
+check "the bench autoruns parse" sh -n "$work/ram/etc/tt-autorun/bench-cpu" \
+	"$work/ram/etc/tt-autorun/bench-sys" "$work/ram/etc/tt-autorun/bench-idle"
+for a in cpu sys; do
+	check "the autorun 'bench-$a' prints its time and ends with TT-GUEST-DONE" \
+		bash -c "'$work/ram/bin/busybox' sh '$work/ram/etc/tt-autorun/bench-$a' >'$work/bench-$a.out' &&
+			grep -Eq '^TT-GUEST: bench $a ms [0-9]+\$' '$work/bench-$a.out' &&
+			tail -n 1 '$work/bench-$a.out' | grep -qx TT-GUEST-DONE"
+done
 check "init parses" sh -n "$work/ram/sbin/tt-init"
 check "the autorun 'boot' prints the markers" \
 	bash -c "sh '$work/ram/etc/tt-autorun/boot' | grep -q '^TT-GUEST: hello from' &&

@@ -150,12 +150,36 @@ static unsigned int svm_landmark_type(struct vcpu *v,
     }
 }
 
+/*
+ * Diagnostic (TTOP_landmark_counts): the vCPU's running time since the
+ * previous landmark, the longest such gap (and the landmark that ended
+ * it), and their sum.  Running time includes Xen's handling of the vCPU's
+ * exits, not the time it is paused or descheduled: it is how long an
+ * interrupt held to a landmark can wait.
+ */
+static void tt_landmark_gap(struct tt_domain *t, const struct vcpu *v)
+{
+    uint64_t run = v->runstate.time[RUNSTATE_running], gap;
+
+    if ( v->runstate.state == RUNSTATE_running )
+        run += NOW() - v->runstate.state_entry_time;
+    gap = run - t->lm_run_ns;
+    t->lm_run_ns = run;
+    t->lm_gap_sum_ns += gap;
+    if ( gap > t->lm_gap_max_ns )
+    {
+        t->lm_gap_max_ns = gap;
+        t->lm_gap_max_at = t->landmarks + 1;
+    }
+}
+
 /* Count one landmark of type type at the current exit. */
 static void tt_landmark(struct tt_domain *t, const struct vmcb_struct *vmcb,
                         const struct cpu_user_regs *regs, unsigned int type)
 {
     ASSERT(type > TT_REC_PAD && type < TT_LM_KINDS);
 
+    tt_landmark_gap(t, current);
     t->landmarks++;
     t->by_type[type]++;
     t->pos.landmark = t->landmarks;

@@ -131,6 +131,10 @@ struct tt_domain {
     uint64_t other;             /* exits that were not landmarks */
     uint64_t continuations;     /* preempted hypercalls re-executed */
     uint64_t by_type[TT_LM_KINDS]; /* landmarks by TT_REC_* type */
+    uint64_t lm_run_ns;         /* vCPU running time at the latest landmark */
+    uint64_t lm_gap_max_ns;     /* longest running time between two ... */
+    uint64_t lm_gap_sum_ns;     /* ... landmarks, and their sum */
+    uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
     struct xen_tt_pos pos;      /* position of the latest landmark */
     bool hcall_preempted;       /* the last VMMCALL was preempted ... */
     uint64_t hcall_rip;         /* ... at this RIP */

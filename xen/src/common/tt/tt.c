@@ -475,6 +475,9 @@ static long tt_landmark_counts(XEN_GUEST_HANDLE_PARAM(void) arg)
         op.continuations = t->continuations;
         for ( i = 0; i < TT_LM_KINDS; i++ )
             op.by_type[i] = t->by_type[i];
+        op.max_gap_ns = t->lm_gap_max_ns;
+        op.gap_sum_ns = t->lm_gap_sum_ns;
+        op.max_gap_landmark = t->lm_gap_max_at;
         rc = 0;
     }
     spin_unlock(&tt_lock);

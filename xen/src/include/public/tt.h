@@ -251,6 +251,18 @@ struct xen_tt_landmark_counts {
      * the entries is xen_tt_status.landmarks.
      */
     uint64_aligned_t by_type[TT_LM_KINDS];
+    /*
+     * OUT, a diagnostic of how long an interrupt held to a landmark can
+     * wait: the vCPU's running time (runstate RUNSTATE_running, Xen's
+     * handling of its exits included; not the time it is paused or
+     * descheduled) between two consecutive landmarks, the first gap
+     * counted from its first instruction.  max_gap_ns is the longest gap,
+     * gap_sum_ns their sum (the mean gap is gap_sum_ns / landmarks),
+     * max_gap_landmark the index of the landmark that ended the longest.
+     */
+    uint64_aligned_t max_gap_ns;
+    uint64_aligned_t gap_sum_ns;
+    uint64_aligned_t max_gap_landmark;
 };
 typedef struct xen_tt_landmark_counts xen_tt_landmark_counts_t;
 

@@ -21,7 +21,7 @@
 # finished on another branch. The figures are those of the hypervisor's
 # side with a C consumer that polls every 10 ms.
 #
-# The lab scenario is ci/scenarios/record-bench.sh. Figures only: this
+# The lab scenario is bench/scenarios/record-bench.sh. Figures only: this
 # fails only if a lab run fails. QEMU TCG: absolute times are those of an
 # emulated CPU, ratios are what matter.
 #

@@ -7,10 +7,22 @@
 # PASS/FAIL line per scenario with its time and ends with "N passed, N
 # failed"; the exit code is non-zero if any scenario failed.
 # Logs: $OUT/lab/NAME/ (serial.log, share/scenario.log, share/console/).
+# Benchmark scenarios (bench/scenarios/NAME.sh) run the same way when named,
+# but are not tests: `all` and `list` (what make check runs) leave them out.
 set -euo pipefail
 . "$(dirname "$0")/lib-lab.sh"
 
 SCEN_DIR=$LAB_TOP/ci/scenarios
+BENCH_SCEN_DIR=$LAB_TOP/bench/scenarios
+
+# The dom0 script of scenario $1 (empty for a host scenario or none).
+dom0_script() {
+	if [ -f "$SCEN_DIR/$1.sh" ]; then
+		echo "$SCEN_DIR/$1.sh"
+	elif [ -f "$BENCH_SCEN_DIR/$1.sh" ]; then
+		echo "$BENCH_SCEN_DIR/$1.sh"
+	fi
+}
 
 all_scenarios() {
 	local f n
@@ -34,7 +46,7 @@ all) mapfile -t names < <(all_scenarios) ;;
 *) names=("$@") ;;
 esac
 for n in "${names[@]}"; do
-	[ -f "$SCEN_DIR/$n.sh" ] || [ -f "$SCEN_DIR/$n.host.sh" ] ||
+	[ -n "$(dom0_script "$n")" ] || [ -f "$SCEN_DIR/$n.host.sh" ] ||
 		die "no scenario '$n'. Choose one of: $(all_scenarios | tr '\n' ' ')"
 done
 
@@ -45,7 +57,7 @@ mkdir -p "$LAB_OUT" || die "cannot create $LAB_OUT. Set OUT to a writable folder
 # The dom0 initramfs, once for all dom0 scenarios.
 initramfs_err=""
 for n in "${names[@]}"; do
-	if [ -f "$SCEN_DIR/$n.sh" ]; then
+	if [ -n "$(dom0_script "$n")" ]; then
 		if ! bash "$LAB_TOP/ci/mkinitramfs.sh" 2>"$LAB_OUT/mkinitramfs.log"; then
 			initramfs_err=$(tail -n 1 "$LAB_OUT/mkinitramfs.log")
 		fi
@@ -71,7 +83,7 @@ for n in "${names[@]}"; do
 	else
 		share=$dir/share
 		mkdir -p "$share"
-		cp "$SCEN_DIR/$n.sh" "$share/scenario.sh"
+		cp "$(dom0_script "$n")" "$share/scenario.sh"
 		cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
 		if (lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
 			echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then

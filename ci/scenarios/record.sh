@@ -82,6 +82,35 @@ lab_check "the recorded guest's TT-io console has its workload's output" \
 lab_check "the log starts with DOMAIN_START and ends with END" \
 	sh -c "ttd-read-log -f '$LOG' 2>/dev/null | head -n1 | grep -q DOMAIN_START && ttd-read-log -f '$LOG' 2>/dev/null | tail -n1 | grep -q END"
 
+# --- 1b. ttd-xl -c: the recorded guest's console, relayed both ways
+# through the daemon's pty (stdin is a pipe here, not a terminal). The
+# "ttio" autorun waits up to 60 s for one line of input and echoes it.
+(sleep 30; echo hello-pty) |
+	timeout 240 ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=ttio\"" \
+		--log "$PWD/console.ttlog" -c >console-c.txt 2>&1
+rc=$?
+echo "--- ttd-xl -c (exit $rc)"
+cat console-c.txt
+echo "--- end"
+lab_check "ttd-xl -c ended with the guest (exit $rc)" test "$rc" = 0
+lab_check "ttd-xl -c showed the guest's console" grep -q 'TT-GUEST-DONE' console-c.txt
+lab_check "ttd-xl -c passed a line of input to the guest" grep -q "TT-GUEST: input 'hello-pty'" console-c.txt
+t=0
+while xl domid "$name" >/dev/null 2>&1 && [ $t -lt 60 ]; do sleep 1; t=$((t + 1)); done
+if xl domid "$name" >/dev/null 2>&1; then
+	lab_not_ok "guest $name still there 60 s after ttd-xl -c ended"
+	xl destroy "$name" 2>/dev/null
+fi
+t=0
+while [ ! -f console.ttlog ] && [ $t -lt 20 ]; do sleep 1; t=$((t + 1)); done
+if ttd-read-log stat -f console.ttlog >stat-c.txt 2>&1; then
+	n=$(lab_count TTIO_INPUT stat-c.txt)
+	lab_check "the input is in the log as TTIO_INPUT records (${n:-0})" test "${n:-0}" -ge 1
+else
+	lab_not_ok "ttd-read-log stat of the -c recording"
+	cat stat-c.txt
+fi
+
 # --- 2. Bad input: two vCPUs.
 if ttd-xl create "$CFG" "$TT" vcpus=2 2>vcpus.txt; then
 	lab_not_ok "ttd-xl create with vcpus=2 was accepted"

@@ -26,6 +26,17 @@ lab_cfg_name() {
 }
 
 # lab_console_log NAME: where xenconsoled keeps the guest's console.
+# lab_wait_gone NAME SECONDS: wait until domain NAME no longer exists;
+# 1 if it is still there after SECONDS.
+lab_wait_gone() {
+	local t=0
+	while xl domid "$1" >/dev/null 2>&1; do
+		[ $t -lt "$2" ] || return 1
+		sleep 1
+		t=$((t + 1))
+	done
+}
+
 lab_console_log() { echo "$PWD/console/guest-$1.log"; }
 
 # lab_guest_run CONFIG AUTORUN TIMEOUT [xl overrides...]

@@ -95,9 +95,7 @@ echo "--- end"
 lab_check "ttd-xl -c ended with the guest (exit $rc)" test "$rc" = 0
 lab_check "ttd-xl -c showed the guest's console" grep -q 'TT-GUEST-DONE' console-c.txt
 lab_check "ttd-xl -c passed a line of input to the guest" grep -q "TT-GUEST: input 'hello-pty'" console-c.txt
-t=0
-while xl domid "$name" >/dev/null 2>&1 && [ $t -lt 60 ]; do sleep 1; t=$((t + 1)); done
-if xl domid "$name" >/dev/null 2>&1; then
+if ! lab_wait_gone "$name" 60; then
 	lab_not_ok "guest $name still there 60 s after ttd-xl -c ended"
 	xl destroy "$name" 2>/dev/null
 fi

@@ -57,15 +57,7 @@ echo "recording: $(($(date +%s) - t0)) s from create to the end"
 echo "ttio_record_seconds=$(($(date +%s) - t0))" >>figures.txt
 lab_check "tt-io push: the input line was queued in Xen (TTOP_io_push)" [ $pushed = 1 ]
 lab_check "tt-ctl drain: the recording ended with TT_REC_END" [ $rc = 0 ]
-gone() {
-	local t=0
-	while xl domid "$1" >/dev/null 2>&1; do
-		[ $t -lt "$2" ] || return 1
-		sleep 1
-		t=$((t + 1))
-	done
-}
-lab_check "guest $name powered off and is gone" gone "$name" 30
+lab_check "guest $name powered off and is gone" lab_wait_gone "$name" 30
 xl destroy "$name" >/dev/null 2>&1
 
 tt-io console ttio.ttraw >console.raw 2>console.err

@@ -17,15 +17,6 @@ name=$(lab_cfg_name "$CFG")
 [ -n "$name" ] || { lab_not_ok "$CFG is missing or has no name="; lab_done; }
 command -v tt-ctl >/dev/null || { lab_not_ok "tt-ctl is not in the lab's dom0 (ci/mkinitramfs.sh)"; lab_done; }
 
-# gone NAME SECONDS: wait until domain NAME no longer exists.
-gone() {
-	local t=0
-	while xl domid "$1" >/dev/null 2>&1; do
-		[ $t -lt "$2" ] || return 1
-		sleep 1
-		t=$((t + 1))
-	done
-}
 
 # Domains that tt_op must refuse: two vCPUs, PV, running (each made from
 # clientA's config; the running one is unpaused).
@@ -67,7 +58,7 @@ tt-ctl drain "$domid" record.ttraw 240 >drain.txt 2>&1
 rc=$?
 cat drain.txt
 lab_check "tt-ctl drain: the recording ended with TT_REC_END" [ $rc = 0 ]
-lab_check "guest $name powered off and is gone" gone "$name" 60
+lab_check "guest $name powered off and is gone" lab_wait_gone "$name" 60
 echo "recording: $(($(date +%s) - t0)) s from unpause to the end"
 xl destroy "$name" >/dev/null 2>&1
 
@@ -119,7 +110,7 @@ seen=$(sed -n 's/.*RING_WAIT seen \([0-9]*\) times.*/\1/p' drain-detach.txt)
 lab_check "slow drain: the guest waited for room (ring_waits ${waits:-?}, RING_WAIT seen ${seen:-?})" \
 	[ "${waits:-0}" -gt 0 -a "${seen:-0}" -gt 0 ]
 echo "slow_drain_ring_waits=${waits:-0}" >>figures.txt
-lab_check "detached guest $name went on and powered off" gone "$name" 120
+lab_check "detached guest $name went on and powered off" lab_wait_gone "$name" 120
 xl destroy "$name" >/dev/null 2>&1
 # xl destroy while recorded and mapped: END (CRASH); once the drain has
 # unmapped the ring, the domain is really gone (no zombie held by the ring).

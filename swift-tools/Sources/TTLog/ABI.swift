@@ -7,7 +7,7 @@
 /// Constants of `tt.h`.
 public enum TTABI {
     /// `TT_INTERFACE_VERSION`.
-    public static let interfaceVersion: UInt32 = 1
+    public static let interfaceVersion: UInt32 = 2
     /// `__HYPERVISOR_tt_op`.
     public static let hypercallNumber = 47
     /// `TT_REC_HDR_SIZE`: bytes of a record header.
@@ -17,7 +17,10 @@ public enum TTABI {
     /// `TT_REC_MAX_PAYLOAD`.
     public static let maxPayload = 1 << 20
     /// `sizeof(struct xen_tt_regs)`.
-    public static let registersSize = 144
+    public static let registersSize = 160
+    /// `TT_EXIT_MAX_BYTES`: the most bytes of records one VM exit writes; Xen
+    /// replays only while the replay ring holds this much (or eof is set).
+    public static let exitMaxBytes = 64 << 10
 
     /// `TT_REC_SIZE(len)`: bytes a record with `payloadLength` bytes of payload takes.
     @inlinable
@@ -160,13 +163,25 @@ public enum MemoryKind: UInt32, Sendable {
 
 /// `TT_DIV_*`.
 public enum DivergenceReason: UInt32, Sendable {
-    case type = 0, position = 1, arguments = 2, missed = 3
+    case type = 0, position = 1, arguments = 2, missed = 3, result = 4
     public var name: String {
         switch self {
         case .type: return "type"
         case .position: return "position"
         case .arguments: return "arguments"
         case .missed: return "missed"
+        case .result: return "result"
+        }
+    }
+
+    /// What the reason means, for one-line messages.
+    public var explanation: String {
+        switch self {
+        case .type: return "the guest reached a landmark of another type than the log's"
+        case .position: return "same landmark type, other RIP/RCX/branches"
+        case .arguments: return "same landmark, other arguments"
+        case .missed: return "the guest passed the log's position"
+        case .result: return "same landmark and inputs, another local result or other data sent"
         }
     }
 }

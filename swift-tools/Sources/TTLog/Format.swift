@@ -126,6 +126,8 @@ extension Record {
             f.append(Field("placed", .text(i.signature == nil ? "landmark" : "signature")))
             if let s = i.signature {
                 for (n, v) in zip(Registers.names, s.values) { f.append(Field(n, .hex(v, width: 16))) }
+                f.append(Field("cr3", .hex(s.cr3, width: 16)))
+                f.append(Field("cpl", .unsigned(UInt64(s.cpl))))
             }
             return f
         case .memory(let m):
@@ -164,7 +166,7 @@ extension Record {
         if let b = position.branches { s += " br:\(b)" }
         s += " " + type.name
         if outside { s += " [outside]" }
-        for f in fields where !(type == .interrupt && Registers.names.contains(f.name)) {
+        for f in fields where !(type == .interrupt && Registers.fieldNames.contains(f.name)) {
             s += " \(f.name)=\(f.value.text)"
         }
         return s

@@ -17,18 +17,27 @@ public struct Position: Hashable, Sendable {
     }
 }
 
-/// `struct xen_tt_regs`: the register signature of an interrupt placed
-/// between two landmarks.
+/// `struct xen_tt_regs` (160 bytes): the register signature of an
+/// interrupt placed between two landmarks.
 public struct Registers: Hashable, Sendable {
+    /// The 64-bit registers at the start of the struct, in ABI order.
     public static let names = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
                                "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
                                "rip", "rflags"]
+    /// Every field name of a signature as printed: `names`, then cr3 and cpl.
+    public static let fieldNames = names + ["cr3", "cpl"]
     /// In the order of `names`.
     public var values: [UInt64]
+    /// The guest's CR3 (tells apart two processes running one binary).
+    public var cr3: UInt64
+    /// The privilege level, 0 kernel .. 3 user.
+    public var cpl: UInt32
 
-    public init(values: [UInt64]) {
+    public init(values: [UInt64], cr3: UInt64 = 0, cpl: UInt32 = 0) {
         precondition(values.count == Registers.names.count)
         self.values = values
+        self.cr3 = cr3
+        self.cpl = cpl
     }
 }
 
@@ -275,7 +284,10 @@ extension Record {
             w.put(e.vector); w.zeros(3); w.put(e.errorCode); w.put(e.cr2)
         case .interrupt(let i):
             w.put(i.kind.rawValue); w.put(i.vector); w.put(UInt16(0)); w.put(i.port); w.put(UInt64(0))
-            if let s = i.signature { for v in s.values { w.put(v) } }
+            if let s = i.signature {
+                for v in s.values { w.put(v) }
+                w.put(s.cr3); w.put(s.cpl); w.put(UInt32(0))
+            }
         case .memory(let m):
             w.put(m.gpa); w.put(m.kind.rawValue); w.put(UInt32(m.data.count)); w.put(bytes: m.data)
         case .ttioInput(let t):
@@ -409,7 +421,11 @@ extension Record {
             }
             var sig: Registers? = nil
             if flags.contains(.signature) {
-                sig = Registers(values: (0..<18).map { p.le(16 + 8 * $0) })
+                // struct xen_tt_regs: 18 registers, cr3, cpl, pad (zero).
+                let cpl: UInt32 = p.le(16 + 152)
+                try zero(16 + 156, 4)
+                guard cpl <= 3 else { throw RecordError("INTERRUPT signature has cpl \(cpl)") }
+                sig = Registers(values: (0..<18).map { p.le(16 + 8 * $0) }, cr3: p.le(16 + 144), cpl: cpl)
             }
             payload = .interrupt(Interrupt(kind: kind, vector: p.le(1), port: p.le(4), signature: sig))
         case .memory:

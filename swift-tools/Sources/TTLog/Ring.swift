@@ -26,7 +26,11 @@ public enum RingLayout {
     public static let prodOffset = 16
     public static let consOffset = 24
     public static let recordsOffset = 32
-    public static let reservedOffset = 40
+    /// TT_RING_REPLAY only: Xen waits for records (dom0 kicks after advancing prod).
+    public static let consumerWaitingOffset = 40
+    /// TT_RING_REPLAY only: dom0 wrote the last record.
+    public static let eofOffset = 44
+    public static let reservedOffset = 48
 }
 
 /// Why a ring cannot be consumed.
@@ -35,6 +39,10 @@ public enum RingError: Error, Equatable, CustomStringConvertible {
     case badControlPage(detail: String)
     /// The producer broke a rule of the ring at byte counter `at`.
     case corrupt(at: UInt64, detail: String)
+    /// The consumer (Xen, on the replay ring) moved cons where it cannot be.
+    case consumerCorrupt(detail: String)
+    /// A record larger than the replay ring can ever take.
+    case recordTooBig(size: Int, ringBytes: Int)
 
     public var description: String {
         switch self {
@@ -42,6 +50,11 @@ public enum RingError: Error, Equatable, CustomStringConvertible {
             return "log ring: bad control page: \(detail)"
         case let .corrupt(at, detail):
             return "log ring corrupt at byte \(at): \(detail); the records before it were kept"
+        case let .consumerCorrupt(detail):
+            return "replay ring: Xen's cons is inconsistent (\(detail)); nothing more is written to it"
+        case let .recordTooBig(size, ringBytes):
+            return "replay ring: a record of \(size) bytes cannot fit a ring of \(ringBytes) bytes "
+                + "(that leaves Xen its \(TTABI.exitMaxBytes) bytes of headroom): use a larger --ring-pages"
         }
     }
 }
@@ -252,5 +265,164 @@ public final class RingConsumer {
         if let failure { throw failure }
         batch.needsKick = producerWaiting
         return batch
+    }
+}
+
+// MARK: - The producer side (TT_RING_REPLAY)
+
+/// Writes records into a ring Xen consumes: TT_RING_REPLAY, where ttd-deviced
+/// hands Xen the records of the log being replayed (tt.h, above struct
+/// xen_tt_ring).  The same rules as the log ring with the roles swapped:
+/// whole records, never wrapped (the tail before the end of the data area
+/// becomes a zeroed TT_REC_PAD when the next record does not fit there), the
+/// records written before `prod` moves (`publish()`), never a byte between
+/// Xen's `cons` and `prod` overwritten.  `finish()` sets eof once the last
+/// record is published.  After `publish()` and `finish()` the caller kicks
+/// the doorbell when `consumerWaiting` is set.
+///
+/// A `cons` that is not within `dataSize` bytes before `prod`, or not
+/// 8-aligned, makes the ring unusable: every write throws
+/// `RingError.consumerCorrupt` (the ring counts as full; nothing of Xen's is
+/// trusted).
+public final class RingProducer {
+    public let control: UnsafeMutableRawPointer
+    public let data: UnsafeMutableRawPointer
+    public let dataSize: Int
+    private let mask: UInt64
+    /// Our counter: bytes written, published or not.
+    public private(set) var prod: UInt64
+    /// The `prod` Xen sees.
+    public private(set) var publishedProd: UInt64
+    /// Records written (PAD not counted), as the control page's `records`.
+    public private(set) var records: UInt64
+    /// Whether `finish()` was called.
+    public private(set) var finished = false
+
+    /// Checks the control page (magic, interface version, data size equal
+    /// to the `dataBytes` mapped) and takes over `prod` (0 on a fresh ring).
+    public init(control: UnsafeMutableRawPointer, data: UnsafeMutableRawPointer, dataBytes: Int) throws(RingError) {
+        self.control = control
+        self.data = data
+        let magic = tt_ring_load32(control + RingLayout.magicOffset)
+        guard magic == RingLayout.magic else {
+            throw .badControlPage(detail: "magic \(hex(UInt64(magic), width: 8)), expected \(hex(UInt64(RingLayout.magic), width: 8))")
+        }
+        let version = tt_ring_load32(control + RingLayout.versionOffset)
+        guard version == TTABI.interfaceVersion else {
+            throw .badControlPage(detail: "interface version \(version), this tool knows \(TTABI.interfaceVersion): "
+                                  + "use the ttd-deviced built with this hypervisor")
+        }
+        let size = Int(tt_ring_load32(control + RingLayout.dataSizeOffset))
+        guard size >= 4096, size & (size - 1) == 0 else {
+            throw .badControlPage(detail: "data size \(size) is not a power of two of at least 4096")
+        }
+        guard size == dataBytes else {
+            throw .badControlPage(detail: "data size \(size), but \(dataBytes) bytes are mapped")
+        }
+        dataSize = size
+        mask = UInt64(size - 1)
+        prod = tt_ring_load64(control + RingLayout.prodOffset)
+        publishedProd = prod
+        records = tt_ring_load64(control + RingLayout.recordsOffset)
+        guard prod % UInt64(TTABI.recordAlign) == 0 else {
+            throw .badControlPage(detail: "prod \(prod) is not a multiple of \(TTABI.recordAlign)")
+        }
+        guard tt_ring_load32(control + RingLayout.eofOffset) == 0 else {
+            throw .badControlPage(detail: "eof is already set: another producer finished this ring")
+        }
+        _ = try freeBytes()
+    }
+
+    /// Xen's counter.
+    public var cons: UInt64 { tt_ring_load_cons(control + RingLayout.consOffset) }
+    /// Xen waits for records: kick the doorbell after `publish()`/`finish()`.
+    public var consumerWaiting: Bool { tt_ring_load32(control + RingLayout.consumerWaitingOffset) != 0 }
+    /// Bytes published and not yet consumed by Xen.
+    public var unconsumedBytes: UInt64 { publishedProd &- cons }
+
+    /// The bytes free for writing: `dataSize` minus what lies between Xen's
+    /// `cons` and our `prod`.  Throws when `cons` is where it cannot be.
+    public func freeBytes() throws(RingError) -> Int {
+        let c = cons
+        guard c <= publishedProd else {
+            throw .consumerCorrupt(detail: "cons \(c) is beyond prod \(publishedProd)")
+        }
+        guard prod - c <= UInt64(dataSize) else {
+            throw .consumerCorrupt(detail: "cons \(c) is more than \(dataSize) bytes before prod \(prod)")
+        }
+        guard c % UInt64(TTABI.recordAlign) == 0 else {
+            throw .consumerCorrupt(detail: "cons \(c) is not a multiple of \(TTABI.recordAlign)")
+        }
+        return dataSize - Int(prod - c)
+    }
+
+    /// Ring bytes a record of `size` bytes takes if written now: itself, plus
+    /// the tail before the end of the data area when it does not fit there.
+    public func bytesNeeded(forRecordOf size: Int) -> Int {
+        let toEnd = dataSize - Int(prod & mask)
+        return size <= toEnd ? size : toEnd + size
+    }
+
+    /// The largest record this ring is sure to take while Xen keeps its
+    /// headroom of `TTABI.exitMaxBytes` unconsumed (with a PAD in front).
+    public var largestRecord: Int { (dataSize - TTABI.exitMaxBytes) / 2 }
+
+    /// Writes one whole record (header, payload, padding: a size that is a
+    /// multiple of 8, its payload length consistent) if it fits; returns
+    /// false, writing nothing, when the ring has no room for it now.  The
+    /// record is not visible to Xen before `publish()`.
+    @discardableResult
+    public func write(record bytes: UnsafeRawBufferPointer) throws(RingError) -> Bool {
+        precondition(!finished, "write after finish()")
+        let size = bytes.count
+        guard size >= TTABI.recordHeaderSize, size % TTABI.recordAlign == 0,
+              TTABI.recordSize(payloadLength: Int(bytes.le(4, as: UInt32.self))) == size else {
+            throw .corrupt(at: prod, detail: "\(size) bytes handed to the replay ring are not one whole record")
+        }
+        guard size <= largestRecord else { throw .recordTooBig(size: size, ringBytes: dataSize) }
+        let free = try freeBytes()
+        let need = bytesNeeded(forRecordOf: size)
+        guard need <= free else { return false }
+        let at = Int(prod & mask)
+        if need > size {
+            // The tail becomes a TT_REC_PAD, zeroed: a whole PAD record
+            // (payload_len covering the tail) when it has room for a header,
+            // else zero bytes.  Then on at the start of the data area.
+            let tail = dataSize - at
+            (data + at).initializeMemory(as: UInt8.self, repeating: 0, count: tail)
+            if tail >= TTABI.recordHeaderSize {
+                (data + at + 4).storeBytes(of: UInt32(tail - TTABI.recordHeaderSize).littleEndian, as: UInt32.self)
+            }
+            prod += UInt64(tail)
+        }
+        (data + Int(prod & mask)).copyMemory(from: bytes.baseAddress!, byteCount: size)
+        prod += UInt64(size)
+        records += 1
+        return true
+    }
+
+    /// Makes the records written so far visible to Xen: a write barrier, then
+    /// `prod` (and `records`).  Returns whether Xen waits for records: then
+    /// the caller kicks the doorbell.
+    @discardableResult
+    public func publish() -> Bool {
+        if prod != publishedProd {
+            tt_ring_store64(control + RingLayout.recordsOffset, records)
+            tt_ring_publish_prod(control + RingLayout.prodOffset, prod)
+            publishedProd = prod
+        }
+        return consumerWaiting
+    }
+
+    /// Publishes what is written, then sets eof: there are no more records.
+    /// Returns whether Xen waits (the caller kicks).
+    @discardableResult
+    public func finish() -> Bool {
+        publish()
+        if !finished {
+            tt_ring_store32(control + RingLayout.eofOffset, 1)
+            finished = true
+        }
+        return consumerWaiting
     }
 }

@@ -116,7 +116,8 @@ public struct SyntheticRecords {
             if bySignature {
                 var v = (0..<18).map { _ in rng.next() }
                 v[2] = p.rcx; v[16] = p.rip; v[17] = 0x246
-                sig = Registers(values: v)
+                let user = p.rip < 0x8000_0000_0000_0000
+                sig = Registers(values: v, cr3: 0x0123_4000 + (rng.next() % 16) * 0x1000, cpl: user ? 3 : 0)
             }
             return Record(.interrupt(Interrupt(kind: .upcall, vector: 0xf3, port: UInt32(1 + rng.next() % 4),
                                                signature: sig)), at: p)

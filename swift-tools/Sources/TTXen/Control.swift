@@ -64,6 +64,10 @@ public struct TTStatus: Sendable, Equatable {
     public var mode: UInt16
     public var state: UInt32
     public var landmarks, records, ringWaits, irqsHeld, irqsBySignature, maxHoldNanoseconds: UInt64
+    /// Replay only (zero when recording): records taken from the replay ring,
+    /// interrupts placed again by signature, breakpoint exits while
+    /// searching, time spent searching signatures.
+    public var replayed: UInt64 = 0, signaturePlaced: UInt64 = 0, breakpointHits: UInt64 = 0, searchNanoseconds: UInt64 = 0
     public var stateName: String { TTState(rawValue: state)?.name ?? "state \(state)" }
 }
 
@@ -86,7 +90,7 @@ extension XenError {
         case (.attach, EACCES), (.attach, EPROTO):
             what = "the hypervisor's time-travel interface version differs from this tool's: use the ttd-deviced built with this hypervisor"
         case (.ringSetup, EEXIST):
-            what = "domain \(domain) already has its log ring: another ttd-deviced serves it"
+            what = "domain \(domain) already has this ring: another ttd-deviced serves it"
         case (.ringSetup, E2BIG):
             what = "ring size refused by the hypervisor (use a smaller --ring-pages)"
         case (_, ENOENT):
@@ -162,7 +166,8 @@ public final class TTControl {
         return TTStatus(mode: page.load(fromByteOffset: 2, as: UInt16.self),
                         state: page.load(fromByteOffset: 4, as: UInt32.self),
                         landmarks: q(8), records: q(16), ringWaits: q(24), irqsHeld: q(32),
-                        irqsBySignature: q(40), maxHoldNanoseconds: q(48))
+                        irqsBySignature: q(40), maxHoldNanoseconds: q(48),
+                        replayed: q(56), signaturePlaced: q(64), breakpointHits: q(72), searchNanoseconds: q(80))
     }
 
     /// TTOP_detach: Xen writes TT_REC_END and stops recording.
@@ -211,7 +216,7 @@ public final class MappedRing {
               let addr else {
             let e = errno
             xenforeignmemory_close(f)
-            throw XenError.call(what: "mapping the log ring of domain \(domain) (\(pages) pages)",
+            throw XenError.call(what: "mapping the \(ring == TTControlABI.ringReplay ? "replay" : "log") ring of domain \(domain) (\(pages) pages)",
                                 detail: "\(String(cString: strerror(e))) (errno \(e))")
         }
         fmem = f

@@ -1,6 +1,7 @@
 import CTTABI
 import XCTest
 @testable import TTLog
+import TTXen
 
 /// The Swift constants of TTABI against xen/src/include/public/tt.h.
 final class ABITests: XCTestCase {
@@ -50,6 +51,10 @@ final class ABITests: XCTestCase {
         ]
         for t in RecordType.allCases { XCTAssertEqual(t.fixedPayloadSize, sizes[t], t.name) }
         XCTAssertEqual(TTABI.registersSize, MemoryLayout<xen_tt_regs>.size)
+        XCTAssertEqual(MemoryLayout<xen_tt_regs>.offset(of: \.rip), 16 * 8)
+        XCTAssertEqual(MemoryLayout<xen_tt_regs>.offset(of: \.cr3), 144)
+        XCTAssertEqual(MemoryLayout<xen_tt_regs>.offset(of: \.cpl), 152)
+        XCTAssertEqual(MemoryLayout<xen_tt_regs>.offset(of: \.pad), 156)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.size, 64)
         XCTAssertEqual(MemoryLayout<xen_tt_pos>.size, 32)
     }
@@ -66,6 +71,19 @@ final class ABITests: XCTestCase {
         let swiftEnd = Record(.end(End(reason: .diverged, code: 3, landmarks: 4, bySignature: 5)),
                               at: Position(landmark: 0, rip: 0, rcx: 0)).encoded()
         XCTAssertEqual(Array(swiftEnd[40...]), eBytes)
+        // An interrupt placed by signature: xen_tt_rec_interrupt then xen_tt_regs.
+        var regs = xen_tt_regs()
+        withUnsafeMutableBytes(of: &regs) { b in for i in 0..<18 { b.storeBytes(of: UInt64(i + 1) * 0x101, toByteOffset: 8 * i, as: UInt64.self) } }
+        regs.cr3 = 0x1234_5000
+        regs.cpl = 3
+        let rBytes = withUnsafeBytes(of: &regs) { Array($0) }
+        let sig = Registers(values: (0..<18).map { UInt64($0 + 1) * 0x101 }, cr3: 0x1234_5000, cpl: 3)
+        let irq = Record(.interrupt(Interrupt(kind: .upcall, vector: 0xf3, port: 2, signature: sig)),
+                         at: Position(landmark: 9, rip: sig.values[16], rcx: sig.values[2])).encoded()
+        XCTAssertEqual(irq.count, 40 + 16 + MemoryLayout<xen_tt_regs>.size)
+        XCTAssertEqual(Array(irq[56...]), rBytes)
+        XCTAssertEqual(DivergenceReason.result.rawValue, UInt32(TT_DIV_RESULT))
+        XCTAssertEqual(DivergenceReason.missed.rawValue, UInt32(TT_DIV_MISSED))
     }
 }
 
@@ -75,7 +93,7 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_io>.size, 32)
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.size, 16)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.size, 24)
-        XCTAssertEqual(MemoryLayout<xen_tt_status>.size, 56)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.size, 88)
         XCTAssertEqual(MemoryLayout<xen_tt_detach>.size, 8)
     }
 
@@ -94,6 +112,11 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.records), 16)
         XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.ring_waits), 24)
         XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.max_hold_ns), 48)
+        // TTControl.status reads the replay counters at 56, 64, 72, 80.
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.replayed), 56)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.sig_placed), 64)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.bp_hits), 72)
+        XCTAssertEqual(MemoryLayout<xen_tt_status>.offset(of: \.search_ns), 80)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.size, RingLayout.controlSize)
         XCTAssertEqual(UInt32(TT_RING_MAGIC), RingLayout.magic)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.interface_version), RingLayout.versionOffset)
@@ -102,8 +125,20 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.prod), RingLayout.prodOffset)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.cons), RingLayout.consOffset)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.records), RingLayout.recordsOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.consumer_waiting), RingLayout.consumerWaitingOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.eof), RingLayout.eofOffset)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.offset(of: \.reserved), RingLayout.reservedOffset)
+        XCTAssertEqual(MemoryLayout<xen_tt_ring>.size - RingLayout.reservedOffset, 16)
         XCTAssertEqual(Int(TT_RING_LOG), 0)
+        XCTAssertEqual(Int(TT_RING_LOG), Int(TTControlABI.ringLog))
+        XCTAssertEqual(Int(TT_RING_REPLAY), Int(TTControlABI.ringReplay))
+        XCTAssertEqual(Int(TT_RESOURCE_TYPE), Int(TTControlABI.resourceType))
+        XCTAssertEqual(Int(TT_EXIT_MAX_BYTES), TTABI.exitMaxBytes)
+        XCTAssertEqual(Int(TT_MODE_REPLAY), Int(Mode.replay.rawValue))
+        let states: [(TTState, Int32)] = [(.attached, TT_STATE_ATTACHED), (.running, TT_STATE_RUNNING),
+                                          (.ringWait, TT_STATE_RING_WAIT), (.diverged, TT_STATE_DIVERGED),
+                                          (.ended, TT_STATE_ENDED)]
+        for (s, c) in states { XCTAssertEqual(Int32(s.rawValue), c, s.name) }
         XCTAssertEqual(Int(TTOP_attach), 16)
         XCTAssertEqual(Int(TTOP_ring_setup), 17)
         XCTAssertEqual(Int(TTOP_status), 18)

@@ -14,7 +14,7 @@ func temporaryDirectory(_ name: String = #function) -> String {
 /// One record of every type, every flag combination the ABI allows.
 func sampleRecords() -> [Record] {
     let p = { (l: UInt64) in Position(landmark: l, rip: 0xffff_ffff_8100_0000 + l * 16, rcx: l &* 3) }
-    let sig = Registers(values: (0..<18).map { UInt64($0) * 0x1111 })
+    let sig = Registers(values: (0..<18).map { UInt64($0) * 0x1111 }, cr3: 0x0000_0001_2345_6000, cpl: 3)
     var sigRecord = Record(.interrupt(Interrupt(kind: .upcall, vector: 0xf3, port: 2, signature: sig)), at: p(4))
     sigRecord.position.rip = sig.values[16]
     sigRecord.position.rcx = sig.values[2]

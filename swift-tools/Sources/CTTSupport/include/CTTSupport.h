@@ -65,4 +65,44 @@ static inline void tt_ring_store_prod(void *counter, uint64_t value)
 {
     __atomic_store_n((uint64_t *)counter, value, __ATOMIC_RELEASE);
 }
+
+/*
+ * The producer side of TT_RING_REPLAY (dom0 produces, Xen consumes).
+ *
+ * cons, then an acquire barrier: Xen has finished reading the bytes before
+ * cons (it issues a full barrier before advancing it) before we overwrite
+ * them.
+ */
+static inline uint64_t tt_ring_load_cons(const void *counter)
+{
+    return __atomic_load_n((const uint64_t *)counter, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Publishes records: a write barrier (the records are visible before
+ * prod), the store of prod, then a full barrier (prod is visible before
+ * the caller reads consumer_waiting: otherwise Xen could set the flag
+ * after our read, having seen the old prod, and wait for a kick that
+ * never comes).
+ */
+static inline void tt_ring_publish_prod(void *counter, uint64_t value)
+{
+    __atomic_store_n((uint64_t *)counter, value, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
+ * A 32-bit flag of the producer (records, eof): a write barrier, the
+ * store, then a full barrier (as for prod).
+ */
+static inline void tt_ring_store32(void *p, uint32_t value)
+{
+    __atomic_store_n((uint32_t *)p, value, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void tt_ring_store64(void *p, uint64_t value)
+{
+    __atomic_store_n((uint64_t *)p, value, __ATOMIC_RELEASE);
+}
 #endif

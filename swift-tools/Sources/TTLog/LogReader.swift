@@ -278,6 +278,39 @@ public final class LogReader {
         }
     }
 
+    /// A chunk's records as bytes and decoded: the bytes exactly as in the
+    /// file (after decompression), and where each record starts in them.
+    public struct ChunkBytes: Sendable {
+        public var info: ChunkInfo
+        public var bytes: [UInt8]
+        public var records: [(offset: Int, size: Int, record: Record)]
+        public var next: UInt64
+    }
+
+    /// Reads the chunk at `offset` (chunk number `seq`), decodes every record
+    /// (so that each is checked), and keeps its bytes: nil at the end of the
+    /// records, with `stop` saying why.
+    public func chunkBytes(at offset: UInt64, seq: UInt64, seen: [IndexEntry]? = nil,
+                           stop: inout StopReason?) throws -> ChunkBytes? {
+        switch try readChunk(at: offset, seq: seq, verifyChecksum: true) {
+        case .end(let why):
+            stop = why
+            return nil
+        case .trailer:
+            stop = try checkTrailer(at: offset, chunks: seq, seen: seen)
+            return nil
+        case .chunk(let info):
+            var out = ChunkBytes(info: info, bytes: [], records: [], next: offset + UInt64(info.fileBytes))
+            out.records.reserveCapacity(Int(info.recordCount))
+            _ = try walkRecords(info) { raw in
+                out.records.append((raw.offsetInChunk, raw.size, try decode(raw, info)))
+                return true
+            }
+            out.bytes = Array((info.compressed ? raw : stored)[0..<info.rawLength])
+            return out
+        }
+    }
+
     /// Decodes a raw record, naming the chunk and offset when it is bad.
     public func decode(_ raw: RawRecord, _ info: ChunkInfo) throws -> Record {
         do {

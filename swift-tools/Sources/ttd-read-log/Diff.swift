@@ -7,8 +7,12 @@ struct Diff: ParsableCommand {
         abstract: "Find the first record where two logs differ, with context from both.",
         discussion: """
             Compares records only (the headers of a recording and its replay \
-            differ by nature: mode, start time). Typically: \
-            'ttd-read-log diff ttd.log ttd.log.clientA.replay.0'. \
+            differ by nature: mode, start time), every field of every record, \
+            except the mode of DOMAIN_START (record in the recording, replay in \
+            its replay): a good replay has no difference. Typically: \
+            'ttd-read-log diff ttd.log ttd.log.clientA.replay.0'. When they \
+            differ, prints the first differing record of each log with its \
+            index, the fields that differ, and context from both. \
             Exit code 0 identical, 1 different, 2 an error.
             """)
 
@@ -52,6 +56,8 @@ struct Diff: ParsableCommand {
                           d.b.map { "B lm:\($0.position.landmark) ip:\(hexString($0.position.rip))" }]
                 .compactMap { $0 }.joined(separator: ", ")
             stdOut.line("first difference at record \(d.recordNumber) (\(where_))")
+            stdOut.line("A record \(d.recordNumber): " + (d.a?.infoLine ?? "none (A ends here)"))
+            stdOut.line("B record \(d.recordNumber): " + (d.b?.infoLine ?? "none (B ends here)"))
             for x in d.differences { stdOut.line("  " + x) }
             stdOut.line("context (equal in both):")
             for r in d.context { stdOut.line("  " + r.infoLine) }

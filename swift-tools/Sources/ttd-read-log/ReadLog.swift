@@ -23,8 +23,8 @@ struct ReadLog: ParsableCommand {
             line up record for record. 'ttd-read-log diff' finds the first \
             difference for you.
 
-            -r alone reads the replay log written beside the log \
-            (FILE.<guest>.replay.0); -r PATH reads PATH. A log not closed \
+            -r alone reads the newest replay log written beside the log \
+            (FILE.<guest>.replay.N with the highest N); -r PATH reads PATH. A log not closed \
             cleanly (FILE.incomplete, or cut short) is read up to its last \
             whole chunk, and a note on standard error says where it stopped.
 
@@ -73,7 +73,7 @@ struct LogOptions: ParsableArguments {
     var file: String
 
     @Flag(name: [.customShort("r"), .customLong("replay")],
-          help: "Read the replay log written beside the log: FILE.<guest>.replay.0. '-r PATH' reads PATH instead.")
+          help: "Read the newest replay log beside the log: FILE.<guest>.replay.N, highest N. '-r PATH' reads PATH instead.")
     var replay = false
 
     @Option(name: .customLong("replay-log"), help: ArgumentHelp("Read this replay log (same as -r PATH).", valueName: "path"))
@@ -86,9 +86,10 @@ struct LogOptions: ParsableArguments {
     func open() -> LogReader {
         let base = openLog(file)
         guard replay || replayLog != nil else { return base }
-        let path = replayLog ?? "\(file).\(base.header.guestName).replay.0"
-        if !fileExists(path) && !fileExists(path + ".incomplete") {
-            fail(tool, "\(path): no replay log beside \(file) (a replay writes it there; name another with -r PATH)")
+        if let replayLog { return openLog(replayLog) }
+        guard let path = ReplayLogName.newest(log: file, guest: base.header.guestName) else {
+            let first = ReplayLogName.path(log: file, guest: base.header.guestName, number: 0)
+            fail(tool, "\(first): no replay log beside \(file) (a replay writes it there; name another with -r PATH)")
         }
         return openLog(path)
     }

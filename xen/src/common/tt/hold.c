@@ -57,6 +57,15 @@
  * Hooks on other CPUs read d->tt without tt_lock, once: tt.c frees a
  * struct tt_domain only after an RCU grace period, and none of them
  * blocks.
+ *
+ * Replay: the same hooks suppress every assert and every time write that
+ * Xen makes on its own (timers, events from other domains, calibration):
+ * the guest gets exactly what the log delivered, at the position the log
+ * says, through tt_hold_replay_interrupt() and tt_hold_replay_memory(),
+ * which replay.c calls on the TT vCPU.  While they apply an item,
+ * releasing is set, so the hooks let through (and log) what the
+ * application itself asserts, as they did when recording (an upcall sets
+ * the per-vCPU upcall vector): the replay log gets the same records.
  */
 
 #include <xen/event.h>
@@ -67,6 +76,7 @@
 #include <xen/time.h>
 #include <xen/timer.h>
 #include <xen/tt.h>
+#include <xen/guest_access.h>
 
 #include <asm/guest_atomics.h>
 #include <asm/hvm/hvm.h>
@@ -82,8 +92,32 @@
  */
 static bool hold_applies_now(const struct tt_domain *t, const struct vcpu *v)
 {
+    if ( t->mode == TT_MODE_REPLAY )
+        return v == current && t->hold.releasing;
+
     return v == current && (t->hold.at_landmark || t->hold.releasing) &&
            !in_irq() && local_irq_is_enabled();
+}
+
+void tt_signature(struct vcpu *v, struct xen_tt_regs *sig)
+{
+    const struct cpu_user_regs *regs = guest_cpu_user_regs();
+
+    ASSERT(v == current);
+
+    *sig = (struct xen_tt_regs){
+        .rax = regs->rax, .rbx = regs->rbx, .rcx = regs->rcx,
+        .rdx = regs->rdx, .rsi = regs->rsi, .rdi = regs->rdi,
+        .rbp = regs->rbp, .rsp = regs->rsp,
+        .r8 = regs->r8, .r9 = regs->r9, .r10 = regs->r10, .r11 = regs->r11,
+        .r12 = regs->r12, .r13 = regs->r13, .r14 = regs->r14,
+        .r15 = regs->r15,
+        .rip = regs->rip,
+        /* RF is the CPU's bookkeeping of a debug fault, not the guest's. */
+        .rflags = regs->rflags & ~X86_EFLAGS_RF,
+        .cr3 = v->arch.hvm.guest_cr[3],
+        .cpl = hvm_get_cpl(v),
+    };
 }
 
 /*
@@ -98,7 +132,6 @@ static void hold_log_interrupt(struct tt_domain *t, unsigned int kind,
         .vector = vector,
         .port = port,
     };
-    const struct cpu_user_regs *regs;
     struct xen_tt_regs sig;
     struct xen_tt_pos pos;
 
@@ -109,16 +142,9 @@ static void hold_log_interrupt(struct tt_domain *t, unsigned int kind,
         return;
     }
 
-    regs = guest_cpu_user_regs();
-    sig = (struct xen_tt_regs){
-        .rax = regs->rax, .rbx = regs->rbx, .rcx = regs->rcx,
-        .rdx = regs->rdx, .rsi = regs->rsi, .rdi = regs->rdi,
-        .rbp = regs->rbp, .rsp = regs->rsp,
-        .r8 = regs->r8, .r9 = regs->r9, .r10 = regs->r10, .r11 = regs->r11,
-        .r12 = regs->r12, .r13 = regs->r13, .r14 = regs->r14,
-        .r15 = regs->r15,
-        .rip = regs->rip, .rflags = regs->rflags,
-    };
+    tt_signature(current, &sig);
+    /* Counted by record, so that record and replay count alike. */
+    t->irqs_by_signature++;
     pos = (struct xen_tt_pos){
         .landmark = t->pos.landmark,
         .rip = sig.rip,
@@ -172,6 +198,10 @@ bool tt_hold_evtchn(struct vcpu *v, unsigned int port)
     if ( !t ) /* detached since the caller looked */
         return false;
 
+    /* Replay: only what the log delivers reaches the guest. */
+    if ( t->mode == TT_MODE_REPLAY && !hold_applies_now(t, v) )
+        return true;
+
     /*
      * On the vCPU itself the guest is not running: an already pending
      * port changes nothing the guest can see, so it needs neither a hold
@@ -211,6 +241,10 @@ bool tt_hold_vector(struct vcpu *v, unsigned int vector, bool level)
 
     if ( !t )
         return false;
+
+    /* Replay: only what the log delivers reaches the guest. */
+    if ( t->mode == TT_MODE_REPLAY && !hold_applies_now(t, v) )
+        return true;
 
     /*
      * As for ports: on the vCPU itself a vector already in IRR changes
@@ -303,8 +337,6 @@ static unsigned int hold_release(struct tt_domain *t, struct vcpu *v)
     /* Descheduled, or the host is slow: worth telling apart from a bug. */
     if ( held > 2 * MICROSECS(t->bound_us) )
         t->hold.late++;
-    if ( t->hold.by_signature )
-        t->irqs_by_signature += nr;
 
     /* The hooks apply (and log) while this is set. */
     t->hold.releasing = true;
@@ -359,7 +391,8 @@ void tt_hold_exit(struct tt_domain *t, struct vcpu *v, bool landmark)
 {
     unsigned long flags;
 
-    if ( !landmark )
+    /* Not landmarks, or replay (replay.c applies the log's items). */
+    if ( !landmark || t->mode == TT_MODE_REPLAY )
         return; /* The next entry checks the bound. */
 
     /* From here to the next entry, asserts for v apply at once. */
@@ -378,6 +411,12 @@ void tt_svm_intr_assist(struct vcpu *v)
     bool due;
 
     ASSERT(v == current);
+
+    if ( t->mode == TT_MODE_REPLAY )
+    {
+        tt_replay_entry(t, v);
+        return;
+    }
 
     if ( t->hold.at_landmark )
     {
@@ -403,8 +442,12 @@ void tt_svm_intr_assist(struct vcpu *v)
         return;
     }
 
-    /* Between landmarks: the liveness bound. */
-    if ( !ACCESS_ONCE(t->hold.nr) )
+    /*
+     * Between landmarks: the liveness bound.  Not while a preempted
+     * hypercall waits for its continuation: the guest is on the VMMCALL
+     * only because Xen preempted it, which replay may not do.
+     */
+    if ( !ACCESS_ONCE(t->hold.nr) || t->hcall_cont )
         return;
     spin_lock_irqsave(&t->hold.lock, flags);
     due = t->hold.nr &&
@@ -423,7 +466,12 @@ bool tt_hold_memory(struct vcpu *v, unsigned int kind, bool force)
 {
     struct tt_domain *t = ACCESS_ONCE(v->domain->tt);
 
-    if ( !t || hold_applies_now(t, v) )
+    if ( !t )
+        return false;
+    /* Replay: the log's bytes are written instead (never Xen's own). */
+    if ( t->mode == TT_MODE_REPLAY )
+        return true;
+    if ( hold_applies_now(t, v) )
         return false;
 
     set_bit(kind, &t->hold.mem_dirty);
@@ -448,6 +496,107 @@ void tt_memory_written(struct vcpu *v, unsigned int kind,
         return;
 
     tt_record(t, TT_REC_MEMORY, 0, &t->pos, &rec, sizeof(rec), p, len);
+}
+
+void tt_hold_replay_interrupt(struct tt_domain *t, struct vcpu *v,
+                              const struct xen_tt_rec_interrupt *irq,
+                              bool by_signature)
+{
+    struct domain *d = v->domain;
+
+    ASSERT(v == current);
+    ASSERT(t->mode == TT_MODE_REPLAY);
+
+    t->hold.releasing = true;
+    t->hold.by_signature = by_signature;
+
+    switch ( irq->kind )
+    {
+    case TT_IRQ_UPCALL:
+        /* As hold_release() does: a closed port gets nothing. */
+        if ( irq->port < TT_HOLD_PORTS && port_is_valid(d, irq->port) &&
+             evtchn_from_port(d, irq->port)->state != ECS_FREE &&
+             evtchn_from_port(d, irq->port)->state != ECS_RESERVED )
+        {
+            if ( !guest_test_bit(d, irq->port,
+                                 &shared_info(d, evtchn_pending)) )
+                hold_log_interrupt(t, TT_IRQ_UPCALL, hold_upcall_vector(v),
+                                   irq->port);
+            evtchn_2l_tt_release(v, irq->port);
+        }
+        break;
+
+    case TT_IRQ_LAPIC:
+        if ( vlapic_enabled(vcpu_vlapic(v)) )
+            vlapic_set_irq(vcpu_vlapic(v), irq->vector, false);
+        break;
+    }
+
+    t->hold.by_signature = false;
+    t->hold.releasing = false;
+}
+
+int tt_hold_replay_memory(struct tt_domain *t, struct vcpu *v,
+                          unsigned int kind, const void *p, unsigned int len)
+{
+    struct domain *d = v->domain;
+    int rc = 0;
+
+    ASSERT(v == current);
+
+    switch ( kind )
+    {
+    case TT_MEM_PVCLOCK:
+    {
+        struct vcpu_time_info u;
+
+        if ( len != sizeof(u) || !v->vcpu_info )
+            return -EINVAL;
+        memcpy(&u, p, sizeof(u));
+        /*
+         * The guest is stopped at a landmark: no torn read to fear.  The
+         * secondary copy ends with the same bytes as the primary (its
+         * writer bumps the version once more, from odd to even).
+         */
+        vcpu_info(v, time) = u;
+        u.version -= 1;
+        update_secondary_system_time(v, &u);
+        break;
+    }
+
+    case TT_MEM_WALLCLOCK:
+    {
+        uint32_t wc[4];
+
+        if ( len != sizeof(wc) )
+            return -EINVAL;
+        memcpy(wc, p, sizeof(wc));
+        shared_info(d, wc_version) = wc[0];
+        shared_info(d, wc_sec) = wc[1];
+        shared_info(d, wc_nsec) = wc[2];
+        d->shared_info->native.wc_sec_hi = wc[3];
+        break;
+    }
+
+    case TT_MEM_RUNSTATE:
+        if ( len != sizeof(struct vcpu_runstate_info) )
+            return -EINVAL;
+        if ( !guest_handle_is_null(runstate_guest(v)) &&
+             __copy_to_guest(runstate_guest(v),
+                             (const struct vcpu_runstate_info *)p, 1) )
+            rc = -EFAULT;
+        break;
+
+    default:
+        return -EINVAL;
+    }
+
+    /* The replay log gets what the guest got. */
+    tt_record(t, TT_REC_MEMORY, 0, &t->pos,
+              &(struct xen_tt_rec_memory){ .kind = kind, .len = len },
+              sizeof(struct xen_tt_rec_memory), p, len);
+
+    return rc;
 }
 
 int tt_hold_init(struct tt_domain *t)
@@ -475,7 +624,7 @@ void tt_hold_destroy(struct tt_domain *t, struct domain *d)
            d, t->irqs_held, t->irqs_by_signature,
            t->max_hold_ns / 1000, t->hold.late);
 
-    if ( d->is_dying )
+    if ( d->is_dying || t->mode == TT_MODE_REPLAY )
         return;
 
     /*

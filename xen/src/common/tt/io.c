@@ -171,6 +171,21 @@ static long tt_io_recv(struct tt_domain *t, XEN_GUEST_HANDLE_PARAM(void) arg)
 
     if ( rc )
         return rc;
+
+    if ( t->mode == TT_MODE_REPLAY )
+    {
+        /*
+         * Replay: the input is the log's (a TT_REC_TTIO_INPUT record after
+         * this landmark's, which replay.c hands to tt_io_replay_input());
+         * without one the guest got nothing, as here.
+         */
+        t->rp.io_recv = op;
+        t->rp.io_recv_arg = arg.p;
+        t->rp.io_recv_valid = true;
+        op.len = 0;
+        return copy_to_guest(arg, &op, 1) ? -EFAULT : 0;
+    }
+
     q = &io->queue[op.device];
 
     /* Peek: only this vCPU consumes, so these bytes stay at the head. */
@@ -207,6 +222,32 @@ static long tt_io_recv(struct tt_domain *t, XEN_GUEST_HANDLE_PARAM(void) arg)
     return 0;
 }
 
+int tt_io_replay_input(struct tt_domain *t, const struct xen_tt_rec_ttio *rec,
+                       const uint8_t *data)
+{
+    XEN_GUEST_HANDLE_PARAM(void) arg =
+        guest_handle_from_ptr(t->rp.io_recv_arg, void);
+    struct xen_tt_io op = t->rp.io_recv;
+
+    ASSERT(t->mode == TT_MODE_REPLAY);
+
+    /* Input only where the guest asked for it, and no more than it asked. */
+    if ( !t->rp.io_recv_valid || rec->device != op.device ||
+         rec->len > op.len || rec->cookie )
+        return -EINVAL;
+    t->rp.io_recv_valid = false;
+
+    if ( rec->len && copy_to_guest(op.buf, data, rec->len) )
+        return -EFAULT;
+    op.len = rec->len;
+    if ( copy_to_guest(arg, &op, 1) )
+        return -EFAULT;
+
+    /* The replay log gets what the guest got. */
+    return tt_record(t, TT_REC_TTIO_INPUT, 0, &t->pos, rec, sizeof(*rec),
+                     data, rec->len);
+}
+
 long tt_io_guest_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     /* d->tt cannot change while the domain's only vCPU is in here. */
@@ -234,7 +275,8 @@ long tt_io_guest_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
  * them or none.  Errors: -EFAULT, -EPERM, -ESRCH, -EINVAL the caller
  * itself, -ENOENT not attached, -ENODEV no such device,
  * -E2BIG len above TT_IO_QUEUE, -EAGAIN not enough room (try again once
- * the guest has read), -ENOMEM.
+ * the guest has read), -ENOMEM, -EOPNOTSUPP a replay (input comes from
+ * the log).
  */
 long tt_io_push(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
@@ -275,7 +317,9 @@ long tt_io_push(XEN_GUEST_HANDLE_PARAM(void) arg)
     spin_lock(&tt_lock);
     t = d->tt;
     rc = -ENOENT;
-    if ( t )
+    if ( t && t->mode == TT_MODE_REPLAY )
+        rc = -EOPNOTSUPP;       /* replay takes its input from the log */
+    else if ( t )
     {
         q = &t->io->queue[op.device];
         spin_lock(&t->io->lock);

@@ -15,9 +15,10 @@
  * Every landmark writes one record (svm_record_landmark()), at the end of
  * the exit, after Xen has handled it: its payload holds what the guest
  * passed in (captured by tt_svm_vmexit_enter() before Xen touched the
- * registers) and what Xen answered.  Replay (the check against the log)
- * will hang off tt_landmark(), the one place where a landmark becomes a
- * position.
+ * registers) and what Xen answered.  In replay the same record is built
+ * and handed to tt_replay_landmark() (replay.c), which checks it against
+ * the log, puts the log's outside results into it and into the guest's
+ * registers, and writes it into the replay log.
  */
 
 #include <xen/hypercall.h>
@@ -25,6 +26,7 @@
 #include <xen/tt.h>
 
 #include <asm/hvm/svm/vmcb.h>
+#include <asm/hvm/vlapic.h>
 #include <asm/p2m.h>
 #include <asm/processor.h>
 
@@ -52,7 +54,13 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
     t->entry.r8 = regs->r8;
     t->entry.r9 = regs->r9;
     t->entry.r10 = regs->r10;
+    /* Xen's re-delivery of an event this exit interrupted, if any. */
+    t->entry.event_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
     t->mmio.size = 0;
+
+    /* Replay: the breakpoint that places an interrupt is the host's. */
+    if ( t->rp.armed )
+        tt_replay_vmexit_enter(t, v);
 }
 
 void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,
@@ -126,9 +134,15 @@ static unsigned int svm_landmark_type(struct vcpu *v,
          */
         if ( v->domain->tt->mmio.size )
             return TT_REC_MMIO;
+        /*
+         * event_inj also holds Xen's re-delivery of an event that this
+         * exit interrupted (a shadow miss during the guest's own #PF
+         * delivery): only a #PF that Xen injected in this exit counts.
+         */
         return vmcb->event_inj.v &&
                vmcb->event_inj.type == X86_EVENTTYPE_HW_EXCEPTION &&
-               vmcb->event_inj.vector == TRAP_page_fault
+               vmcb->event_inj.vector == TRAP_page_fault &&
+               vmcb->event_inj.raw != v->domain->tt->entry.event_inj
                ? TT_REC_EXCEPTION : TT_REC_PAD;
 
     case VMEXIT_EXCEPTION_NM: /* lazy FPU switching: host state */
@@ -230,77 +244,97 @@ static bool hypercall_is_outside(uint64_t nr, uint64_t a1)
     return false;
 }
 
-/* The record of the landmark just counted, of type type. */
-static void svm_record_landmark(struct tt_domain *t, struct vcpu *v,
-                                const struct vmcb_struct *vmcb,
-                                const struct cpu_user_regs *regs,
-                                unsigned int type)
+/*
+ * CPUID leaves whose values depend on the host: Xen's own leaves report
+ * the host's TSC frequency and the domain's id (which the toolstack
+ * picks).
+ */
+static bool cpuid_is_outside(uint32_t leaf)
 {
-    union {
-        struct xen_tt_rec_hypercall hcall;
-        struct xen_tt_rec_cpuid cpuid;
-        struct xen_tt_rec_tsc tsc;
-        struct xen_tt_rec_msr msr;
-        struct xen_tt_rec_io io;
-        struct xen_tt_rec_mmio mmio;
-        struct xen_tt_rec_exception exc;
-    } p;
+    return (leaf & 0xffff0000U) == 0x40000000U;
+}
+
+/*
+ * MSRs whose reads depend on time: the TSC, APERF/MPERF, the x2APIC
+ * timer's current count.
+ */
+static bool msr_is_outside(uint32_t index)
+{
+    switch ( index )
+    {
+    case MSR_IA32_TSC:
+    case MSR_IA32_APERF:
+    case MSR_IA32_MPERF:
+    case 0x839: /* x2APIC TMCCT */
+        return true;
+    }
+    return false;
+}
+
+/* The record of the landmark just counted, of type type, into *lr. */
+static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
+                               const struct vmcb_struct *vmcb,
+                               const struct cpu_user_regs *regs,
+                               unsigned int type, bool cont,
+                               struct tt_lmrec *lr)
+{
     unsigned int len = 0, flags = 0;
     const void *data = NULL;
     unsigned int dlen = 0;
 
-    memset(&p, 0, sizeof(p));
+    memset(lr, 0, sizeof(*lr));
 
     switch ( type )
     {
     case TT_REC_HYPERCALL:
-        p.hcall.nr = t->entry.rax;
-        p.hcall.args[0] = t->entry.rdi;
-        p.hcall.args[1] = t->entry.rsi;
-        p.hcall.args[2] = t->entry.rdx;
-        p.hcall.args[3] = t->entry.r10;
-        p.hcall.args[4] = t->entry.r8;
-        p.hcall.args[5] = t->entry.r9;
-        /*
-         * Preempted: the result comes at a continuation, which is part of
-         * this landmark and writes no record of its own.
-         */
-        p.hcall.ret = v->hcall_preempted ? -ERESTART : (int64_t)regs->rax;
-        if ( hypercall_is_outside(p.hcall.nr, p.hcall.args[0]) )
+        /* A completed continuation: the arguments of its first exit. */
+        lr->p.hcall.nr = cont ? t->cont_args[0] : t->entry.rax;
+        lr->p.hcall.args[0] = cont ? t->cont_args[1] : t->entry.rdi;
+        lr->p.hcall.args[1] = cont ? t->cont_args[2] : t->entry.rsi;
+        lr->p.hcall.args[2] = cont ? t->cont_args[3] : t->entry.rdx;
+        lr->p.hcall.args[3] = cont ? t->cont_args[4] : t->entry.r10;
+        lr->p.hcall.args[4] = cont ? t->cont_args[5] : t->entry.r8;
+        lr->p.hcall.args[5] = cont ? t->cont_args[6] : t->entry.r9;
+        lr->p.hcall.ret = (int64_t)regs->rax;
+        if ( hypercall_is_outside(lr->p.hcall.nr, lr->p.hcall.args[0]) )
             flags |= TT_RECF_OUTSIDE;
-        len = sizeof(p.hcall);
+        len = sizeof(lr->p.hcall);
         data = t->hcall_buf;
         dlen = t->hcall_len;
         break;
 
     case TT_REC_CPUID:
-        p.cpuid.leaf = t->entry.rax;
-        p.cpuid.subleaf = t->entry.rcx;
-        p.cpuid.eax = regs->eax;
-        p.cpuid.ebx = regs->ebx;
-        p.cpuid.ecx = regs->ecx;
-        p.cpuid.edx = regs->edx;
-        len = sizeof(p.cpuid);
+        lr->p.cpuid.leaf = t->entry.rax;
+        lr->p.cpuid.subleaf = t->entry.rcx;
+        lr->p.cpuid.eax = regs->eax;
+        lr->p.cpuid.ebx = regs->ebx;
+        lr->p.cpuid.ecx = regs->ecx;
+        lr->p.cpuid.edx = regs->edx;
+        if ( cpuid_is_outside(lr->p.cpuid.leaf) )
+            flags |= TT_RECF_OUTSIDE;
+        len = sizeof(lr->p.cpuid);
         break;
 
     case TT_REC_RDTSCP:
-        p.tsc.aux = regs->ecx;
+        lr->p.tsc.aux = regs->ecx;
         /* fallthrough */
     case TT_REC_RDTSC:
         /* The emulated TSC counts host time. */
-        p.tsc.tsc = ((uint64_t)regs->edx << 32) | regs->eax;
+        lr->p.tsc.tsc = ((uint64_t)regs->edx << 32) | regs->eax;
         flags |= TT_RECF_OUTSIDE;
-        len = sizeof(p.tsc);
+        len = sizeof(lr->p.tsc);
         break;
 
     case TT_REC_MSR_READ:
     case TT_REC_MSR_WRITE:
-        p.msr.index = t->entry.rcx;
-        p.msr.value = type == TT_REC_MSR_READ
+        lr->p.msr.index = t->entry.rcx;
+        lr->p.msr.value = type == TT_REC_MSR_READ
             ? ((uint64_t)regs->edx << 32) | regs->eax
             : ((t->entry.rdx & 0xffffffffUL) << 32) |
               (t->entry.rax & 0xffffffffUL);
-        len = sizeof(p.msr);
+        if ( type == TT_REC_MSR_READ && msr_is_outside(lr->p.msr.index) )
+            flags |= TT_RECF_OUTSIDE;
+        len = sizeof(lr->p.msr);
         break;
 
     case TT_REC_IO:
@@ -309,33 +343,39 @@ static void svm_record_landmark(struct tt_domain *t, struct vcpu *v,
         unsigned int size = info.fields.sz32 ? 4 : info.fields.sz16 ? 2 : 1;
         uint64_t mask = (1UL << (size * 8)) - 1;
 
-        p.io.port = info.fields.port;
-        p.io.size = size;
-        p.io.dir = info.fields.type ? TT_IO_IN : TT_IO_OUT;
+        lr->p.io.port = info.fields.port;
+        lr->p.io.size = size;
+        lr->p.io.dir = info.fields.type ? TT_IO_IN : TT_IO_OUT;
         /* String I/O: the count and the bytes are not recorded yet. */
-        p.io.count = 1;
+        lr->p.io.count = 1;
         if ( !info.fields.str )
-            p.io.value = (info.fields.type ? regs->rax : t->entry.rax) & mask;
-        len = sizeof(p.io);
+            lr->p.io.value = (info.fields.type ? regs->rax : t->entry.rax) & mask;
+        len = sizeof(lr->p.io);
         break;
     }
 
     case TT_REC_MMIO:
         /* The first access that Xen emulated in this exit. */
-        p.mmio.gpa = t->mmio.gpa;
-        p.mmio.size = t->mmio.size;
-        p.mmio.dir = t->mmio.dir;
-        p.mmio.value = t->mmio.value;
-        len = sizeof(p.mmio);
+        lr->p.mmio.gpa = t->mmio.gpa;
+        lr->p.mmio.size = t->mmio.size;
+        lr->p.mmio.dir = t->mmio.dir;
+        lr->p.mmio.value = t->mmio.value;
+        /* The xAPIC timer's current count: time. */
+        if ( lr->p.mmio.dir == TT_IO_IN &&
+             (lr->p.mmio.gpa & PAGE_MASK) ==
+             vlapic_base_address(vcpu_vlapic(v)) &&
+             (lr->p.mmio.gpa & 0xff0) == APIC_TMCCT )
+            flags |= TT_RECF_OUTSIDE;
+        len = sizeof(lr->p.mmio);
         break;
 
     case TT_REC_EXCEPTION:
-        p.exc.vector = vmcb->exitcode - VMEXIT_EXCEPTION_DE;
-        if ( (1U << p.exc.vector) & TRAP_HAVE_EC )
-            p.exc.error_code = vmcb->exitinfo1;
-        if ( p.exc.vector == TRAP_page_fault )
-            p.exc.cr2 = vmcb->exitinfo2;
-        len = sizeof(p.exc);
+        lr->p.exc.vector = vmcb->exitcode - VMEXIT_EXCEPTION_DE;
+        if ( (1U << lr->p.exc.vector) & TRAP_HAVE_EC )
+            lr->p.exc.error_code = vmcb->exitinfo1;
+        if ( lr->p.exc.vector == TRAP_page_fault )
+            lr->p.exc.cr2 = vmcb->exitinfo2;
+        len = sizeof(lr->p.exc);
         break;
 
     case TT_REC_HLT:
@@ -343,7 +383,34 @@ static void svm_record_landmark(struct tt_domain *t, struct vcpu *v,
         break;
     }
 
-    tt_record(t, type, flags, &t->pos, &p, len, data, dlen);
+    lr->type = type;
+    lr->flags = flags;
+    lr->len = len;
+    lr->data = data;
+    lr->dlen = dlen;
+}
+
+/* A landmark of type type at this exit: count it, record or replay it. */
+static void landmark_done(struct tt_domain *t, struct vcpu *v,
+                          const struct vmcb_struct *vmcb, unsigned int type,
+                          bool cont)
+{
+    struct cpu_user_regs *regs = guest_cpu_user_regs();
+    struct tt_lmrec lr;
+
+    tt_landmark(t, vmcb, regs, type);
+    svm_build_landmark(t, v, vmcb, regs, type, cont, &lr);
+
+    if ( t->mode == TT_MODE_REPLAY )
+    {
+        tt_replay_landmark(t, v, regs, &lr);
+        return;
+    }
+
+    tt_record(t, lr.type, lr.flags, &t->pos, &lr.p, lr.len, lr.data,
+              lr.dlen);
+    /* What was held for this landmark is applied, after its record. */
+    tt_hold_exit(t, v, true);
 }
 
 void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
@@ -358,43 +425,70 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
     t->exits++;
     ASSERT(t->in_exit);
 
+    if ( t->rp.bp_exit )
+    {
+        /* Replay's own breakpoint (a #DB exit): the host's, not a landmark. */
+        t->rp.bp_exit = false;
+        t->other++;
+        goto done;
+    }
+
     if ( exit_reason == VMEXIT_VMMCALL )
     {
         /*
-         * A preempted hypercall leaves RIP on its VMMCALL, which the guest
-         * executes again (perhaps after an interrupt): how often depends
-         * on the host, so the re-executions belong to the first one's
-         * landmark.  hcall_preempted was set by this very exit's
+         * A hypercall that Xen preempts leaves RIP on its VMMCALL, with
+         * the registers of its continuation, and the guest executes it
+         * again (perhaps after an interrupt whose handler makes hypercalls
+         * of its own from the same VMMCALL: Linux has one for all).  How
+         * often Xen preempts depends on the host, so a preempted exit is
+         * no landmark and releases nothing: the hypercall is one landmark,
+         * counted when it completes, with its first exit's arguments and
+         * its final result.  Its continuation is told apart from another
+         * hypercall by RIP and RSP (an interrupt handler runs on another
+         * stack).  hcall_preempted was set by this very exit's
          * hvm_hypercall().
          */
-        bool cont = t->hcall_preempted && t->hcall_rip == vmcb->rip;
+        const struct cpu_user_regs *regs = guest_cpu_user_regs();
+        bool cont = t->hcall_cont && t->cont_rip == vmcb->rip &&
+                    t->cont_rsp == regs->rsp;
 
-        t->hcall_preempted = v->hcall_preempted;
-        t->hcall_rip = vmcb->rip;
         if ( cont )
-        {
             t->continuations++;
+        if ( v->hcall_preempted )
+        {
+            if ( !cont )
+            {
+                t->cont_args[0] = t->entry.rax;
+                t->cont_args[1] = t->entry.rdi;
+                t->cont_args[2] = t->entry.rsi;
+                t->cont_args[3] = t->entry.rdx;
+                t->cont_args[4] = t->entry.r10;
+                t->cont_args[5] = t->entry.r8;
+                t->cont_args[6] = t->entry.r9;
+            }
+            t->hcall_cont = true;
+            t->cont_rip = vmcb->rip;
+            t->cont_rsp = regs->rsp;
+            t->other++;
             goto done;
         }
+        t->hcall_cont = false;
         type = TT_REC_HYPERCALL;
+        landmark_done(t, v, vmcb, type, cont);
+        goto done;
     }
-    else
-        type = svm_landmark_type(v, vmcb, exit_reason);
 
+    type = svm_landmark_type(v, vmcb, exit_reason);
     if ( type == TT_REC_PAD )
         t->other++;
     else
-    {
-        tt_landmark(t, vmcb, guest_cpu_user_regs(), type);
-        svm_record_landmark(t, v, vmcb, guest_cpu_user_regs(), type);
-    }
-
-    /* What was held for this landmark is applied, after its record. */
-    tt_hold_exit(t, v, type != TT_REC_PAD);
+        landmark_done(t, v, vmcb, type, false);
 
  done:
     /* Deferred records, END after a shutdown, the headroom rule. */
     tt_exit_done(t);
+    if ( t->mode == TT_MODE_REPLAY )
+        tt_replay_exit_done(t, v);
 }
 
 /*

@@ -10,12 +10,18 @@
  *   landmark.c  the classification of VM exits into landmarks and others,
  *               the landmark counter that gives a position its index, and
  *               the record each landmark writes;
- *   ring.c      the log ring shared with dom0: records, the doorbell, the
- *               headroom rule that pauses the vCPU, TT_REC_END.
+ *   ring.c      the rings shared with dom0: records, the doorbell, the
+ *               headroom rule that pauses the vCPU, TT_REC_END; the
+ *               replay ring's pages;
+ *   hold.c      interrupts and time writes held to landmarks (record),
+ *               suppressed and applied from the log (replay);
+ *   replay.c    replay: the replay ring's consumer, the check of every
+ *               landmark against the log, outside results taken from it,
+ *               interrupts placed again by signature, divergence.
  *
- * Replay (replay_*.c) comes next and hangs its own state off struct
- * tt_domain, the way rr's RecordSession and ReplaySession share one
- * Session.
+ * Record and replay share struct tt_domain and the landmark counter, the
+ * way rr's RecordSession and ReplaySession share one Session; what only
+ * replay needs is in struct tt_replay.
  */
 
 #ifndef __COMMON_TT_PRIVATE_H__
@@ -55,6 +61,46 @@ struct tt_ring {
     uint32_t size;              /* data bytes, power of 2 */
     uint64_t prod;              /* Xen's copy of ctl->prod */
     evtchn_port_t port;         /* doorbell, in the TT domain */
+};
+
+/*
+ * Largest record Xen takes from the replay ring: a hypercall record with
+ * TT-io data, a TT-io input record.  Anything larger is a bad log.
+ */
+#define TT_REPLAY_REC_MAX (2 * TT_IO_MAX + 512U)
+
+/*
+ * Replay state (replay.c, whose header comment gives the rules).  Written
+ * by the TT vCPU only, except waiting and the ring's consumer index, which
+ * ring_lock protects (the doorbell's notification callback reads them).
+ */
+struct tt_replay {
+    struct tt_ring ring;        /* TT_RING_REPLAY: dom0 produces */
+    uint64_t cons;              /* Xen's copy of ring.ctl->cons */
+    bool waiting;               /* ring_lock: vCPU paused for records */
+    bool done;                  /* diverged or the log ran out: stopped */
+    /* The next record of the log, copied out of the ring. */
+    bool have;                  /* buf holds it */
+    uint32_t have_bytes;        /* ring bytes it took (PAD skip included) */
+    uint8_t *buf;               /* TT_REPLAY_REC_MAX */
+    /* The TTOP_io_recv of the current exit (its input comes from the log). */
+    bool io_recv_valid;
+    struct xen_tt_io io_recv;   /* as the guest passed it */
+    void *io_recv_arg;          /* its guest handle */
+    bool started;               /* the records at position 0 are applied */
+    bool diverged;              /* done because of a divergence */
+    /* Signature placement: a hardware breakpoint, hidden from the guest. */
+    bool armed;                 /* DR0 = bp_rip while the guest runs */
+    bool bp_exit;               /* the current exit is our breakpoint */
+    uint64_t bp_rip;
+    uint64_t guest_dr0, guest_dr7, guest_dr6; /* the guest's own */
+    uint64_t host_dr7;          /* Xen's DR7 around VMRUN while armed */
+    s_time_t search_since;      /* NOW() when the search began */
+    /* Counters (TTOP_status). */
+    uint64_t replayed;          /* records taken from the ring */
+    uint64_t sig_placed;        /* interrupts placed by signature */
+    uint64_t bp_hits;           /* breakpoint exits */
+    uint64_t search_ns;         /* time between arming and placing */
 };
 
 /* A record queued by tt_defer_record(). */
@@ -118,7 +164,7 @@ struct tt_hold {
 struct tt_domain {
     /* Constant from attach to detach. */
     struct domain *d;
-    uint16_t mode;              /* TT_MODE_RECORD (replay: not yet) */
+    uint16_t mode;              /* TT_MODE_RECORD or TT_MODE_REPLAY */
     uint32_t attach_flags;      /* TT_ATTACH_* */
     uint32_t bound_us;          /* liveness bound, guest us */
 
@@ -136,13 +182,21 @@ struct tt_domain {
     uint64_t lm_gap_sum_ns;     /* ... landmarks, and their sum */
     uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
     struct xen_tt_pos pos;      /* position of the latest landmark */
-    bool hcall_preempted;       /* the last VMMCALL was preempted ... */
-    uint64_t hcall_rip;         /* ... at this RIP */
+    /*
+     * A hypercall that Xen preempted: it is one landmark, counted when it
+     * completes, with the arguments of its first exit.  Its continuation
+     * is the VMMCALL at the same RIP and RSP with the registers Xen left
+     * (an interrupt handler's own hypercall between has another RSP).
+     */
+    bool hcall_cont;            /* a continuation is due */
+    uint64_t cont_rip, cont_rsp, cont_rax;
+    uint64_t cont_args[7];      /* RAX RDI RSI RDX R10 R8 R9 of the first exit */
 
     /* The current exit (TT vCPU only): registers as the guest left them. */
     bool in_exit;               /* between the exit hooks */
     struct {
         uint64_t rax, rcx, rdx, rsi, rdi, r8, r9, r10;
+        uint64_t event_inj;     /* vmcb event_inj (a re-delivery) */
     } entry;
     struct {                    /* the first MMIO access Xen emulated ... */
         uint64_t gpa, value;
@@ -178,6 +232,9 @@ struct tt_domain {
 
     /* TT-io devices (io.c, which has their locking rules). */
     struct tt_io *io;
+
+    /* Replay only (mode TT_MODE_REPLAY). */
+    struct tt_replay rp;
 
     /* Freed after a grace period: hold.c's hooks on other CPUs may look. */
     struct rcu_head rcu;
@@ -247,6 +304,8 @@ int tt_ring_create(struct tt_domain *t, unsigned int nr_pages,
 void tt_ring_destroy(struct tt_domain *t);   /* t unhooked, d paused */
 void tt_write_end(struct tt_domain *t, unsigned int reason,
                   unsigned int code);
+/* TT_RING_REPLAY (tt_lock): pages, and the log ring's doorbell. */
+int tt_replay_ring_create(struct tt_domain *t, unsigned int nr_pages);
 bool tt_ring_waiting(struct tt_domain *t);
 int tt_buffers_alloc(struct tt_domain *t);
 void tt_buffers_free(struct tt_domain *t);
@@ -254,11 +313,60 @@ void tt_buffers_free(struct tt_domain *t);
 /* cpuid.c: hide the non-deterministic CPUID features of d (at attach). */
 int tt_cpuid_attach(struct domain *d);
 
+/*
+ * replay.c.  tt_replay_landmark() replaces the record of a landmark in
+ * replay: it checks the landmark against the log, takes its outside
+ * results from the log (into regs and into *lr), writes the replay log's
+ * record, and applies what the log delivered at that landmark.
+ */
+struct tt_lmrec {
+    unsigned int type, flags, len;
+    union {
+        struct xen_tt_rec_hypercall hcall;
+        struct xen_tt_rec_cpuid cpuid;
+        struct xen_tt_rec_tsc tsc;
+        struct xen_tt_rec_msr msr;
+        struct xen_tt_rec_io io;
+        struct xen_tt_rec_mmio mmio;
+        struct xen_tt_rec_exception exc;
+    } p;
+    const void *data;           /* hypercall data (TT-io output) */
+    unsigned int dlen;
+};
+int tt_replay_init(struct tt_domain *t);
+void tt_replay_free(struct tt_domain *t);
+void tt_replay_landmark(struct tt_domain *t, struct vcpu *v,
+                        struct cpu_user_regs *regs, struct tt_lmrec *lr);
+/* Start of every exit while a breakpoint is armed (SVM). */
+void tt_replay_vmexit_enter(struct tt_domain *t, struct vcpu *v);
+/* End of every exit in replay: the guest waits for records. */
+void tt_replay_exit_done(struct tt_domain *t, struct vcpu *v);
+/* Doorbell callback (tt_lock held): resume a vCPU that waited. */
+void tt_replay_notify(struct tt_domain *t, struct vcpu *v);
+bool tt_replay_waiting(struct tt_domain *t);
+
+/* io.c, replay: the input the current exit's TTOP_io_recv got, from the log. */
+int tt_io_replay_input(struct tt_domain *t, const struct xen_tt_rec_ttio *rec,
+                       const uint8_t *data);
+/* replay.c: the first VM entry applies what the log has at position 0. */
+void tt_replay_entry(struct tt_domain *t, struct vcpu *v);
+
 /* hold.c */
 int tt_hold_init(struct tt_domain *t);
 /* After d->tt is cleared, d paused: stop holding, hand over what was held. */
 void tt_hold_destroy(struct tt_domain *t, struct domain *d);
 /* End of an exit of v (landmark or not), after its landmark record. */
 void tt_hold_exit(struct tt_domain *t, struct vcpu *v, bool landmark);
+/*
+ * Replay: apply one interrupt or one time write of the log now, on the TT
+ * vCPU, logging it as recording did (the replay log's record).
+ */
+void tt_hold_replay_interrupt(struct tt_domain *t, struct vcpu *v,
+                              const struct xen_tt_rec_interrupt *irq,
+                              bool by_signature);
+int tt_hold_replay_memory(struct tt_domain *t, struct vcpu *v,
+                          unsigned int kind, const void *p, unsigned int len);
+/* The signature of the guest's registers now (struct xen_tt_regs). */
+void tt_signature(struct vcpu *v, struct xen_tt_regs *sig);
 
 #endif /* __COMMON_TT_PRIVATE_H__ */

@@ -21,6 +21,10 @@
  * pauses a vCPU on a full ring) until the daemon has drained the ring
  * below half full and kicked back.  So the next exit always finds room.
  *
+ * The replay ring (TT_RING_REPLAY) has the same pages and control page
+ * and shares the log ring's doorbell; dom0 produces into it and replay.c
+ * consumes.
+ *
  * The locking rules are in private.h.
  */
 
@@ -275,7 +279,7 @@ bool tt_ring_waiting(struct tt_domain *t)
     bool w;
 
     spin_lock(&t->ring_lock);
-    w = t->waiting;
+    w = t->waiting || t->rp.waiting;
     spin_unlock(&t->ring_lock);
 
     return w;
@@ -292,6 +296,8 @@ static void cf_check tt_ring_notify(struct vcpu *v, unsigned int port)
 
     spin_lock(&tt_lock);
     t = v->domain->tt;
+    if ( t && t->rp.ring.nr_pages && t->log.port == port )
+        tt_replay_notify(t, v);
     if ( t && t->log.nr_pages && t->log.port == port )
     {
         bool resume = false;
@@ -312,32 +318,22 @@ static void cf_check tt_ring_notify(struct vcpu *v, unsigned int port)
     spin_unlock(&tt_lock);
 }
 
-int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
+/*
+ * Pages for a ring of nr_pages (control page + data), d's, zeroed, mapped
+ * into Xen, the control page initialised.  No doorbell yet.
+ */
+static int ring_alloc(struct domain *d, unsigned int nr_pages,
+                      struct tt_ring *r)
 {
-    struct domain *d = t->d;
-    struct tt_ring r = { .nr_pages = nr_pages };
-    struct xen_tt_rec_start start = {
-        .interface_version = TT_INTERFACE_VERSION,
-        .mode = t->mode,
-        .vcpus = 1,
-        .attach_flags = t->attach_flags,
-        .bound_us = t->bound_us,
-        .memory_kb = (uint64_t)d->max_pages << (PAGE_SHIFT - 10),
-        .tsc_khz = d->arch.tsc_khz,
-    };
-    static const struct xen_tt_pos zero;
     mfn_t *mfns;
     unsigned int n = 0;
-    bool kick = false;
-    int rc;
+    int rc = -ENOMEM;
 
-    ASSERT(spin_is_locked(&tt_lock));
-    ASSERT(!t->log.nr_pages);
-
-    rc = -ENOMEM;
-    r.pages = xzalloc_array(struct page_info *, nr_pages);
+    memset(r, 0, sizeof(*r));
+    r->nr_pages = nr_pages;
+    r->pages = xzalloc_array(struct page_info *, nr_pages);
     mfns = xmalloc_array(mfn_t, nr_pages);
-    if ( !r.pages || !mfns )
+    if ( !r->pages || !mfns )
         goto fail;
 
     for ( n = 0; n < nr_pages; n++ )
@@ -355,27 +351,105 @@ int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
             rc = -ENODATA;
             goto fail;
         }
-        r.pages[n] = pg;
+        r->pages[n] = pg;
         mfns[n] = page_to_mfn(pg);
     }
 
-    r.ctl = vmap(mfns, nr_pages);
-    if ( !r.ctl )
+    r->ctl = vmap(mfns, nr_pages);
+    if ( !r->ctl )
         goto fail;
-    memset(r.ctl, 0, (size_t)nr_pages << PAGE_SHIFT);
-    r.data = (uint8_t *)r.ctl + PAGE_SIZE;
-    r.size = (nr_pages - 1) << PAGE_SHIFT;
+    memset(r->ctl, 0, (size_t)nr_pages << PAGE_SHIFT);
+    r->data = (uint8_t *)r->ctl + PAGE_SIZE;
+    r->size = (nr_pages - 1) << PAGE_SHIFT;
+    r->ctl->magic = TT_RING_MAGIC;
+    r->ctl->interface_version = TT_INTERFACE_VERSION;
+    r->ctl->data_size = r->size;
+
+    xfree(mfns);
+    return 0;
+
+ fail:
+    while ( n-- )
+    {
+        put_page_alloc_ref(r->pages[n]);
+        put_page_and_type(r->pages[n]);
+    }
+    xfree(r->pages);
+    xfree(mfns);
+    memset(r, 0, sizeof(*r));
+    return rc;
+}
+
+/* Undo ring_alloc(): dom0's mappings keep the pages until it unmaps them. */
+static void ring_free(struct tt_ring *r)
+{
+    unsigned int i;
+
+    if ( !r->nr_pages )
+        return;
+    vunmap(r->ctl);
+    for ( i = 0; i < r->nr_pages; i++ )
+    {
+        put_page_alloc_ref(r->pages[i]);
+        put_page_and_type(r->pages[i]);
+    }
+    xfree(r->pages);
+    memset(r, 0, sizeof(*r));
+}
+
+int tt_replay_ring_create(struct tt_domain *t, unsigned int nr_pages)
+{
+    struct tt_ring r;
+    int rc;
+
+    ASSERT(spin_is_locked(&tt_lock));
+    ASSERT(t->log.nr_pages && !t->rp.ring.nr_pages);
+
+    rc = ring_alloc(t->d, nr_pages, &r);
+    if ( rc )
+        return rc;
+    /* One doorbell for both rings: the guest's ports stay as recorded. */
+    r.port = t->log.port;
+
+    spin_lock(&t->ring_lock);
+    t->rp.ring = r;
+    t->rp.cons = 0;
+    spin_unlock(&t->ring_lock);
+
+    return 0;
+}
+
+int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
+{
+    struct domain *d = t->d;
+    struct tt_ring r;
+    struct xen_tt_rec_start start = {
+        .interface_version = TT_INTERFACE_VERSION,
+        .mode = t->mode,
+        .vcpus = 1,
+        .attach_flags = t->attach_flags,
+        .bound_us = t->bound_us,
+        .memory_kb = (uint64_t)d->max_pages << (PAGE_SHIFT - 10),
+        .tsc_khz = d->arch.tsc_khz,
+    };
+    static const struct xen_tt_pos zero;
+    bool kick = false;
+    int rc;
+
+    ASSERT(spin_is_locked(&tt_lock));
+    ASSERT(!t->log.nr_pages);
+
+    rc = ring_alloc(d, nr_pages, &r);
+    if ( rc )
+        return rc;
 
     rc = alloc_unbound_xen_event_channel(d, 0, remote, tt_ring_notify);
     if ( rc < 0 )
-        goto fail;
+    {
+        ring_free(&r);
+        return rc;
+    }
     r.port = rc;
-
-    r.ctl->magic = TT_RING_MAGIC;
-    r.ctl->interface_version = TT_INTERFACE_VERSION;
-    r.ctl->data_size = r.size;
-
-    xfree(mfns);
 
     spin_lock(&t->ring_lock);
     t->log = r;
@@ -387,38 +461,17 @@ int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
     ring_kick(t);
 
     return 0;
-
- fail:
-    if ( r.ctl )
-        vunmap(r.ctl);
-    while ( n-- )
-    {
-        put_page_alloc_ref(r.pages[n]);
-        put_page_and_type(r.pages[n]);
-    }
-    xfree(r.pages);
-    xfree(mfns);
-    return rc;
 }
 
 void tt_ring_destroy(struct tt_domain *t)
 {
-    struct tt_ring *r = &t->log;
-    unsigned int i;
-
-    if ( !r->nr_pages )
+    /* The replay ring borrows the log ring's doorbell. */
+    ring_free(&t->rp.ring);
+    if ( !t->log.nr_pages )
         return;
-
-    free_xen_event_channel(t->d, r->port);
-    vunmap(r->ctl);
+    free_xen_event_channel(t->d, t->log.port);
     /* dom0's mappings keep their own references: the pages outlive us. */
-    for ( i = 0; i < r->nr_pages; i++ )
-    {
-        put_page_alloc_ref(r->pages[i]);
-        put_page_and_type(r->pages[i]);
-    }
-    xfree(r->pages);
-    memset(r, 0, sizeof(*r));
+    ring_free(&t->log);
 }
 
 int tt_acquire_resource(struct domain *d, unsigned int id,
@@ -426,18 +479,22 @@ int tt_acquire_resource(struct domain *d, unsigned int id,
                         xen_pfn_t mfn_list[])
 {
     const struct tt_domain *t;
+    const struct tt_ring *r = NULL;
     unsigned int i;
     int rc = -ENOENT;
 
     spin_lock(&tt_lock);
     t = d->tt;
-    if ( t && id == TT_RING_LOG && t->log.nr_pages )
+    if ( t )
+        r = id == TT_RING_LOG ? &t->log :
+            id == TT_RING_REPLAY ? &t->rp.ring : NULL;
+    if ( r && r->nr_pages )
     {
         rc = -EINVAL;
-        if ( frame + nr_frames <= t->log.nr_pages )
+        if ( frame + nr_frames <= r->nr_pages )
         {
             for ( i = 0; i < nr_frames; i++ )
-                mfn_list[i] = mfn_x(page_to_mfn(t->log.pages[frame + i]));
+                mfn_list[i] = mfn_x(page_to_mfn(r->pages[frame + i]));
             rc = nr_frames;
         }
     }
@@ -453,6 +510,8 @@ unsigned int tt_resource_max_frames(const struct domain *d, unsigned int id)
     spin_lock(&tt_lock);
     if ( d->tt && id == TT_RING_LOG )
         n = d->tt->log.nr_pages;
+    else if ( d->tt && id == TT_RING_REPLAY )
+        n = d->tt->rp.ring.nr_pages;
     spin_unlock(&tt_lock);
 
     return n;

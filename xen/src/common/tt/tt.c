@@ -5,15 +5,14 @@
  * Time-travel record and replay: the tt_op hypercall and the attach state
  * of a TT domain.
  *
- * Implemented: the dom0 control side shared by every mode (TTOP_attach in
- * record mode, TTOP_ring_setup of the log ring, TTOP_status,
- * TTOP_landmark_counts, TTOP_detach, the end of a recording at shutdown
- * and at domain teardown) and the guest side's TTOP_info.  Attaching makes
- * every RDTSC/RDTSCP and every PAUSE of the domain exit and keeps the
- * domain paused until its log ring exists; landmark.c records every
- * landmark into the ring (ring.c).  TT-io (TTOP_io_send, TTOP_io_recv,
- * TTOP_io_push) is in io.c.  Not yet: replay (TTOP_attach in
- * TT_MODE_REPLAY answers -EOPNOTSUPP).
+ * The dom0 control side shared by record and replay (TTOP_attach,
+ * TTOP_ring_setup of the log ring and, in replay, of the replay ring,
+ * TTOP_status, TTOP_landmark_counts, TTOP_detach, the end of a log at
+ * shutdown and at domain teardown) and the guest side's TTOP_info.
+ * Attaching makes every RDTSC/RDTSCP and every PAUSE of the domain exit
+ * and keeps the domain paused until its rings exist; landmark.c records
+ * (or, through replay.c, replays) every landmark.  TT-io (TTOP_io_send,
+ * TTOP_io_recv, TTOP_io_push) is in io.c.
  *
  * The locking rules are in private.h.
  */
@@ -118,9 +117,6 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     rc = -EACCES; /* as domctl does for its interface version */
     if ( op.interface_version != TT_INTERFACE_VERSION )
         goto out;
-    rc = -EOPNOTSUPP;
-    if ( op.mode == TT_MODE_REPLAY )    /* replay: not implemented yet */
-        goto out;
     rc = -ENODEV;
     if ( op.flags & TT_ATTACH_BRANCHES ) /* no branch counter support yet */
         goto out;
@@ -140,8 +136,11 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     rc = tt_buffers_alloc(t);
     if ( !rc )
         rc = tt_io_init(t);
+    if ( !rc && t->mode == TT_MODE_REPLAY )
+        rc = tt_replay_init(t);
     if ( rc )
     {
+        tt_replay_free(t);
         tt_io_free(t);
         tt_buffers_free(t);
         xfree(t);
@@ -196,12 +195,15 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( rc )
     {
         domain_unpause(d);
+        if ( t )
+            tt_replay_free(t);
         tt_io_free(t);
         tt_buffers_free(t);
         xfree(t);
     }
     else
-        printk(XENLOG_G_INFO "tt: %pd attached for recording\n", d);
+        printk(XENLOG_G_INFO "tt: %pd attached for %s\n", d,
+               op.mode == TT_MODE_REPLAY ? "replay" : "recording");
 
  out:
     rcu_unlock_domain(d);
@@ -238,6 +240,15 @@ static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
             t->waiting = false;
             vcpu_unpause(d->vcpu[0]);
         }
+        /*
+         * A replay waiting for records is let go; one that diverged or
+         * ran out of log stays paused (replay.c): kept for inspection.
+         */
+        if ( t->rp.waiting )
+        {
+            t->rp.waiting = false;
+            vcpu_unpause(d->vcpu[0]);
+        }
         spin_unlock(&t->ring_lock);
     }
     spin_unlock(&tt_lock);
@@ -270,6 +281,7 @@ static void tt_free(struct tt_domain *t)
     if ( !t )
         return;
     tt_ring_destroy(t);
+    tt_replay_free(t);
     tt_io_free(t);
     tt_buffers_free(t);
     call_rcu(&t->rcu, tt_free_rcu);
@@ -363,8 +375,9 @@ static long tt_ring_setup(XEN_GUEST_HANDLE_PARAM(void) arg)
 
     rc = -EINVAL;
     data_pages = op.nr_pages - 1;
-    if ( op.pad || op.pad1 || op.ring != TT_RING_LOG || !op.nr_pages ||
-         data_pages < TT_RING_MIN_DATA_PAGES ||
+    if ( op.pad || op.pad1 ||
+         (op.ring != TT_RING_LOG && op.ring != TT_RING_REPLAY) ||
+         !op.nr_pages || data_pages < TT_RING_MIN_DATA_PAGES ||
          (data_pages & (data_pages - 1)) )
         goto out;
     rc = -E2BIG;
@@ -377,20 +390,36 @@ static long tt_ring_setup(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( !t )
         goto unlock;
     rc = -EEXIST;
-    if ( t->log.nr_pages )
+    if ( op.ring == TT_RING_LOG ? t->log.nr_pages : t->rp.ring.nr_pages )
         goto unlock;
     rc = -ESRCH;
     if ( d->is_shutting_down || d->is_dying )
         goto unlock;
+    /* The replay ring: in replay only, after the log ring (its doorbell). */
+    rc = -EINVAL;
+    if ( op.ring == TT_RING_REPLAY &&
+         (t->mode != TT_MODE_REPLAY || !t->log.nr_pages) )
+        goto unlock;
 
-    rc = tt_ring_create(t, op.nr_pages, current->domain->domain_id);
+    if ( op.ring == TT_RING_LOG )
+        rc = tt_ring_create(t, op.nr_pages, current->domain->domain_id);
+    else
+        rc = tt_replay_ring_create(t, op.nr_pages);
     if ( rc )
         goto unlock;
     op.port = t->log.port;
 
-    /* The log exists: the domain may run when the toolstack lets it. */
-    unpause = t->attach_paused;
-    t->attach_paused = false;
+    /*
+     * The rings exist: the domain may run when the toolstack lets it (a
+     * replay once it has records: replay.c keeps it waiting for them).
+     */
+    if ( t->mode == TT_MODE_RECORD || op.ring == TT_RING_REPLAY )
+    {
+        if ( t->mode == TT_MODE_REPLAY )
+            tt_replay_exit_done(t, d->vcpu[0]);
+        unpause = t->attach_paused;
+        t->attach_paused = false;
+    }
 
  unlock:
     spin_unlock(&tt_lock);
@@ -426,7 +455,8 @@ static long tt_status(XEN_GUEST_HANDLE_PARAM(void) arg)
         memset(&op, 0, sizeof(op));
         op.domid = d->domain_id;
         op.mode = t->mode;
-        op.state = t->ended ? TT_STATE_ENDED :
+        op.state = t->rp.diverged ? TT_STATE_DIVERGED :
+                   t->ended ? TT_STATE_ENDED :
                    tt_ring_waiting(t) ? TT_STATE_RING_WAIT :
                    t->exits ? TT_STATE_RUNNING : TT_STATE_ATTACHED;
         op.landmarks = t->landmarks;
@@ -435,6 +465,10 @@ static long tt_status(XEN_GUEST_HANDLE_PARAM(void) arg)
         op.irqs_held = t->irqs_held;
         op.irqs_by_signature = t->irqs_by_signature;
         op.max_hold_ns = t->max_hold_ns;
+        op.replayed = t->rp.replayed;
+        op.sig_placed = t->rp.sig_placed;
+        op.bp_hits = t->rp.bp_hits;
+        op.search_ns = t->rp.search_ns;
         rc = 0;
     }
     spin_unlock(&tt_lock);
@@ -544,7 +578,7 @@ long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 
 static int __init cf_check tt_init(void)
 {
-    printk("tt: time-travel recording support, ABI version %u\n",
+    printk("tt: time-travel record and replay support, ABI version %u\n",
            TT_INTERFACE_VERSION);
 
     return 0;

@@ -36,7 +36,7 @@
  * Interface version.  Checked by TTOP_attach and reported by TTOP_info.
  * Any change to a structure or constant below bumps it.
  */
-#define TT_INTERFACE_VERSION 0x00000001U
+#define TT_INTERFACE_VERSION 0x00000002U
 
 /*
  * Hypercall number.  Xen 4.17 assigns 0..42 (hypfs_op is 42) to common
@@ -121,7 +121,7 @@ typedef struct xen_tt_io xen_tt_io_t;
  * Errors: -EPERM not privileged, -ESRCH no such domain or domain dying,
  * -EBUSY already attached, not paused by the toolstack, or has run,
  * -EINVAL bad mode/flags/padding or the caller itself, -EOPNOTSUPP domain
- * is not a single-vCPU PVH domain on an SVM host (or replay: not yet),
+ * is not a single-vCPU PVH domain on an SVM host,
  * -EACCES interface_version differs from TT_INTERFACE_VERSION (as domctl
  * answers; Xen has no EPROTO), -ENODEV TT_ATTACH_BRANCHES asked for and
  * the host has no usable branch counter.
@@ -150,13 +150,19 @@ typedef struct xen_tt_attach xen_tt_attach_t;
  *                                 nr_pages, &addr, PROT_READ|PROT_WRITE, 0)
  * The event channel is unbound in the TT domain, remote end the caller:
  * the daemon binds it with xenevtchn_bind_interdomain(domid, port).
- * Setting up TT_RING_LOG writes TT_REC_DOMAIN_START and lets the domain
- * run: TTOP_attach keeps it paused until then, so that it never runs
- * unrecorded.
+ * Setting up TT_RING_LOG writes TT_REC_DOMAIN_START.  A recorded domain
+ * runs once TT_RING_LOG exists, a replayed one once both TT_RING_LOG and
+ * TT_RING_REPLAY exist (TTOP_attach keeps it paused until then, so that it
+ * never runs unrecorded or unreplayed); a replayed domain then also waits
+ * until the replay ring holds TT_EXIT_MAX_BYTES of records or eof is set.
+ * TT_RING_REPLAY exists only in replay mode, and shares TT_RING_LOG's
+ * doorbell: both setups return the same port, so that the guest's own event
+ * channel ports are the same in record and replay (one port is taken).
  * arg: struct xen_tt_ring_setup (IN/OUT).
  * Errors: -EPERM, -ESRCH, -ENOENT not attached, -EINVAL bad ring, bad
  * nr_pages or non-zero padding, -E2BIG nr_pages above TT_RING_MAX_PAGES,
- * -EEXIST ring already set up, -ENOMEM, -ESRCH domain shutting down or dying.
+ * -EEXIST ring already set up, -ENOMEM, -ESRCH domain shutting down or dying,
+ * -EINVAL TT_RING_REPLAY of a domain attached for recording.
  */
 #define TTOP_ring_setup 17
 
@@ -208,6 +214,11 @@ struct xen_tt_status {
     uint64_aligned_t irqs_held;           /* OUT: interrupts held to a landmark */
     uint64_aligned_t irqs_by_signature;   /* OUT: placed by signature (bound hit) */
     uint64_aligned_t max_hold_ns;         /* OUT: longest hold, guest ns */
+    /* Replay only (zero when recording). */
+    uint64_aligned_t replayed;            /* OUT: records taken from the replay ring */
+    uint64_aligned_t sig_placed;          /* OUT: interrupts placed again by signature */
+    uint64_aligned_t bp_hits;             /* OUT: breakpoint exits while searching */
+    uint64_aligned_t search_ns;           /* OUT: time spent searching signatures */
 };
 typedef struct xen_tt_status xen_tt_status_t;
 
@@ -284,6 +295,16 @@ typedef struct xen_tt_landmark_counts xen_tt_landmark_counts_t;
  * pauses the producer (producer_waiting = 1), and after TT_REC_DOMAIN_START
  * and TT_REC_END; the consumer kicks Xen after advancing cons while
  * producer_waiting is set.
+ *
+ * TT_RING_REPLAY runs the other way: dom0 (ttd-deviced) is the producer and
+ * writes, byte for byte, the records of the log being replayed that follow
+ * its TT_REC_DOMAIN_START (control records are skipped by Xen), with the
+ * same PAD rule; Xen is the consumer.  Xen copies each record out of the
+ * ring and checks it before use.  When fewer than TT_EXIT_MAX_BYTES of
+ * records are unconsumed and eof is not set, Xen sets consumer_waiting,
+ * kicks and pauses the vCPU at the end of its exit; dom0 kicks after
+ * advancing prod while consumer_waiting is set.  dom0 sets eof (after a
+ * write barrier, with prod final) once the log has no more records.
  */
 #define TT_RING_MAGIC 0x52545458U /* "XTTR" */
 
@@ -295,7 +316,9 @@ struct xen_tt_ring {
     uint64_aligned_t prod;      /* written by the producer only */
     uint64_aligned_t cons;      /* written by the consumer only */
     uint64_aligned_t records;   /* records produced (PAD not counted) */
-    uint8_t reserved[24];       /* zero; pads the header to 64 bytes */
+    uint32_t consumer_waiting;  /* TT_RING_REPLAY: 1: Xen waits for records */
+    uint32_t eof;               /* TT_RING_REPLAY: 1: dom0 wrote the last record */
+    uint8_t reserved[16];       /* zero; pads the header to 64 bytes */
 };
 typedef struct xen_tt_ring xen_tt_ring_t;
 
@@ -472,11 +495,19 @@ struct xen_tt_rec_interrupt {
     uint64_t pad1;
 };
 
-/* Full register signature of a spot between landmarks: 144 bytes. */
+/*
+ * Full register signature of a spot between landmarks: 160 bytes.  cr3
+ * and cpl tell apart two processes running one binary; a loop whose state
+ * lives only in memory still passes one spot with one signature many
+ * times (docs/design-replay.md: ambiguous placements).
+ */
 struct xen_tt_regs {
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
     uint64_t rip, rflags;
+    uint64_t cr3;               /* the guest's CR3 */
+    uint32_t cpl;               /* 0 kernel .. 3 user */
+    uint32_t pad;               /* zero */
 };
 
 /* TT_REC_MEMORY: 16 bytes, then len bytes written at gpa. */
@@ -512,7 +543,10 @@ struct xen_tt_rec_start {
 #define TT_DIV_TYPE     0 /* landmark of another type than the log's */
 #define TT_DIV_POSITION 1 /* same type, other RIP/RCX/branches */
 #define TT_DIV_ARGS     2 /* same landmark, other arguments */
-#define TT_DIV_MISSED   3 /* guest passed the log's position */
+#define TT_DIV_MISSED   3 /* guest passed the log's position (e.g. a
+                             signature interrupt never found) */
+#define TT_DIV_RESULT   4 /* same landmark and inputs, a local result or
+                             the data a hypercall sent differs */
 struct xen_tt_rec_divergence {
     uint16_t expected_type;     /* type of the log's next record */
     uint16_t actual_type;       /* type of what the guest did */

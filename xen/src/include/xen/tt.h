@@ -96,6 +96,15 @@ void tt_memory_written(struct vcpu *v, unsigned int kind,
 void tt_svm_intr_assist(struct vcpu *v);
 
 /*
+ * Replay (common/tt/replay.c).  tt_svm_vmenter(): from svm_vmenter_helper(),
+ * interrupts off, right before VMRUN: arms the breakpoint that places an
+ * interrupt by signature.  tt_svm_debug_trap(): a #DB exit; true if it is
+ * that breakpoint's (the caller then leaves the guest alone).
+ */
+void tt_svm_vmenter(struct vcpu *v);
+bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs);
+
+/*
  * common/event_2l.c: make port pending for v's guest as
  * evtchn_port_set_pending() would have, without asking tt_hold_evtchn().
  */

@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * common/tt/replay.c
+ *
+ * Replay: a TT domain runs again from the log of a recording, landmark for
+ * landmark (DESIGN sections 4, 5 and 8; docs/design-replay.md).
+ *
+ * The daemon writes the records of the log into the replay ring
+ * (TT_RING_REPLAY, ring.c has its pages); this file is its consumer.  The
+ * guest runs as it did when recorded, with three differences:
+ *
+ *  - at every landmark (landmark.c builds its record as recording does and
+ *    calls tt_replay_landmark()), the next record of the log must be that
+ *    landmark: same type, index, RIP and RCX, same inputs (hypercall
+ *    arguments, CPUID leaf, MSR, port, MMIO access, exception), same local
+ *    results.  The first mismatch is a divergence: Xen prints it in the
+ *    seed's shape, writes TT_REC_DIVERGENCE and TT_REC_END into the replay
+ *    log and keeps the domain paused for inspection;
+ *  - outside results (TT_RECF_OUTSIDE: the TSC, host-dependent hypercall
+ *    results, CPUID and MSR values) come from the log, into the guest's
+ *    registers, instead of from Xen's own handling;
+ *  - nothing from outside reaches the guest on its own (hold.c suppresses
+ *    every assert and every time write Xen makes); what the log delivered
+ *    at a landmark (interrupts, pvclock/runstate/wallclock bytes, TT-io
+ *    input) is applied right after that landmark's record, and what it
+ *    delivered between landmarks, placed by signature, is applied where
+ *    the guest's registers equal the signature again: a hardware
+ *    breakpoint on the signature's RIP (DR0, hidden from the guest), and a
+ *    comparison of every register, CR3 and CPL at each hit.  Idle time is
+ *    skipped: a guest blocked in HLT gets the interrupt that woke it in the
+ *    recording at once.
+ *
+ * Every record applied is logged again by the code that logged it when
+ * recording, so the replay's own log (the log ring, as when recording)
+ * holds the same records as the original: `ttd-read-log diff` compares
+ * them.
+ *
+ * Availability: like the headroom rule of the log ring, at the end of each
+ * exit Xen pauses the vCPU while the replay ring holds fewer than
+ * TT_EXIT_MAX_BYTES of unconsumed records and dom0 has not set eof, until
+ * dom0 has written more and kicked: the guest waits for records, never
+ * runs ahead of them.  A ring that runs dry all the same, a record that
+ * breaks the ring's rules, or a log that ends while the guest runs, stop
+ * the replay (TT_END_LOG_DONE), never Xen.
+ *
+ * Locking: everything here runs on the TT vCPU (its exits and entries)
+ * but tt_replay_notify(), the doorbell's callback on dom0's CPU, which
+ * takes tt_lock then ring_lock; waiting and the consumer index published
+ * in the control page are protected by ring_lock.  Records from dom0 are
+ * copied into Xen before they are looked at (dom0 may change the ring at
+ * any time).
+ */
+
+#include <xen/event.h>
+#include <xen/guest_access.h>
+#include <xen/hypercall.h>
+#include <xen/lib.h>
+#include <xen/sched.h>
+#include <xen/spinlock.h>
+#include <xen/tt.h>
+#include <xen/xmalloc.h>
+
+#include <asm/debugreg.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/svm/vmcb.h>
+
+#include "private.h"
+
+/* DR7 with breakpoint 0 enabled (local), on execution, 1 byte. */
+#define TT_BP_DR7 (DR_CONTROL_RESERVED_ONE | (1U << DR_LOCAL_ENABLE_SHIFT))
+
+int tt_replay_init(struct tt_domain *t)
+{
+    t->rp.buf = xmalloc_array(uint8_t, TT_REPLAY_REC_MAX);
+
+    return t->rp.buf ? 0 : -ENOMEM;
+}
+
+void tt_replay_free(struct tt_domain *t)
+{
+    XFREE(t->rp.buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* The replay ring's consumer.                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Bytes of records dom0 has published and Xen has not consumed; *eof set
+ * when dom0 has written its last record.  A prod that makes no sense (more
+ * than the ring ahead) reads as nothing more.
+ */
+static uint64_t rp_avail(const struct tt_replay *rp, bool *eof)
+{
+    const struct xen_tt_ring *ctl = rp->ring.ctl;
+    uint64_t n;
+    bool end = ACCESS_ONCE(ctl->eof);
+
+    /* eof is written after the final prod: read them in that order. */
+    smp_rmb();
+    n = ACCESS_ONCE(ctl->prod) - rp->cons;
+    /* The bytes prod covers are read after prod. */
+    smp_rmb();
+
+    if ( eof )
+        *eof = end;
+    return n > rp->ring.size ? 0 : n;
+}
+
+static bool rp_enough(const struct tt_replay *rp)
+{
+    bool eof;
+    uint64_t n = rp_avail(rp, &eof);
+
+    return eof || n >= TT_EXIT_MAX_BYTES;
+}
+
+/* Hand n ring bytes back to dom0. */
+static void rp_advance(struct tt_replay *rp, uint64_t n)
+{
+    rp->cons += n;
+    /* The bytes were read before dom0 may reuse them. */
+    smp_mb();
+    rp->ring.ctl->cons = rp->cons;
+}
+
+static const char *const rec_names[] = {
+    [TT_REC_HYPERCALL] = "HYPERCALL", [TT_REC_CPUID] = "CPUID",
+    [TT_REC_RDTSC] = "RDTSC", [TT_REC_RDTSCP] = "RDTSCP",
+    [TT_REC_MSR_READ] = "MSR_READ", [TT_REC_MSR_WRITE] = "MSR_WRITE",
+    [TT_REC_HLT] = "HLT", [TT_REC_PAUSE] = "PAUSE", [TT_REC_IO] = "IO",
+    [TT_REC_MMIO] = "MMIO", [TT_REC_EXCEPTION] = "EXCEPTION",
+};
+
+static const char *rec_name(unsigned int type)
+{
+    switch ( type )
+    {
+    case TT_REC_INTERRUPT:    return "INTERRUPT";
+    case TT_REC_MEMORY:       return "MEMORY";
+    case TT_REC_TTIO_INPUT:   return "TTIO_INPUT";
+    case TT_REC_DOMAIN_START: return "DOMAIN_START";
+    case TT_REC_END:          return "END";
+    }
+    if ( type < ARRAY_SIZE(rec_names) && rec_names[type] )
+        return rec_names[type];
+    return "UNKNOWN";
+}
+
+/* Stop replaying: END(reason) in the replay log, the vCPU paused for good. */
+static void rp_stop(struct tt_domain *t, struct vcpu *v, unsigned int reason)
+{
+    if ( t->rp.done )
+        return;
+    t->rp.done = true;
+    t->rp.diverged = reason == TT_END_DIVERGED;
+    tt_write_end(t, reason, 0);
+    /*
+     * Our own pause, never given back: the domain stays as it is for
+     * inspection until it is destroyed.  It must not run unreplayed.
+     */
+    vcpu_pause_nosync(v);
+}
+
+/* The log cannot be replayed further (bad ring, or it ran out). */
+static void rp_log_done(struct tt_domain *t, struct vcpu *v, const char *why)
+{
+    if ( t->rp.done )
+        return;
+    printk(XENLOG_G_WARNING
+           "tt: %pd: replay stops at landmark %"PRIu64" (ip %#"PRIx64"): %s\n",
+           t->d, t->pos.landmark, t->pos.rip, why);
+    rp_stop(t, v, TT_END_LOG_DONE);
+}
+
+/*
+ * The next record of the log that Xen acts on (control records skipped),
+ * copied into t->rp.buf; not consumed.  0, or -ENOENT the log has no more,
+ * -EAGAIN none published yet, -EIO the ring breaks its rules (reported).
+ */
+static int rp_next(struct tt_domain *t, struct vcpu *v,
+                   const struct xen_tt_rec **recp)
+{
+    struct tt_replay *rp = &t->rp;
+    struct tt_ring *r = &rp->ring;
+
+    for ( ; ; )
+    {
+        struct xen_tt_rec hdr;
+        uint64_t avail;
+        unsigned int off, tail, size;
+        bool eof;
+
+        if ( rp->have )
+        {
+            *recp = (const struct xen_tt_rec *)rp->buf;
+            return 0;
+        }
+        if ( rp->done || !r->nr_pages )
+            return -ENOENT;
+
+        avail = rp_avail(rp, &eof);
+        if ( !avail )
+            return eof ? -ENOENT : -EAGAIN;
+
+        off = rp->cons & (r->size - 1);
+        tail = r->size - off;
+        if ( tail < TT_REC_HDR_SIZE )
+        {
+            /* Too short for a header: skipped, as the producer did. */
+            if ( avail < tail )
+                goto bad;
+            rp_advance(rp, tail);
+            continue;
+        }
+        memcpy(&hdr, r->data + off, sizeof(hdr));
+        if ( hdr.type == TT_REC_PAD )
+        {
+            if ( avail < tail )
+                goto bad;
+            rp_advance(rp, tail);
+            continue;
+        }
+        if ( hdr.payload_len > TT_REPLAY_REC_MAX - TT_REC_HDR_SIZE )
+            goto bad;
+        size = TT_REC_SIZE(hdr.payload_len);
+        if ( size > tail || size > avail || (hdr.flags & ~TT_RECF_ALL) )
+            goto bad;
+
+        memcpy(rp->buf, r->data + off, size);
+        /* dom0 may have changed it meanwhile: the copy is what counts. */
+        memcpy(&hdr, rp->buf, sizeof(hdr));
+        if ( TT_REC_SIZE(hdr.payload_len) != size )
+            goto bad;
+
+        if ( TT_REC_CLASS(hdr.type) == TT_REC_CLASS_CONTROL )
+        {
+            /* DOMAIN_START, END, DIVERGENCE: Xen writes its own. */
+            rp_advance(rp, size);
+            rp->replayed++;
+            continue;
+        }
+
+        rp->have = true;
+        rp->have_bytes = size;
+        *recp = (const struct xen_tt_rec *)rp->buf;
+        return 0;
+
+    bad:
+        rp_log_done(t, v, "the replay ring holds a record that breaks its "
+                    "rules (a corrupt log or a broken ttd-deviced)");
+        return -EIO;
+    }
+}
+
+/* The record rp_next() returned has been acted on. */
+static void rp_consume(struct tt_domain *t)
+{
+    ASSERT(t->rp.have);
+    t->rp.have = false;
+    t->rp.replayed++;
+    rp_advance(&t->rp, t->rp.have_bytes);
+}
+
+static const void *rec_payload(const struct xen_tt_rec *rec)
+{
+    return rec + 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Divergence.                                                         */
+/* ------------------------------------------------------------------ */
+
+/* What the seed's line calls info: the inputs that tell the event. */
+static void rec_info(unsigned int type, const void *p, unsigned int len,
+                     const char **what, uint64_t *n)
+{
+    const struct xen_tt_rec_hypercall *h = p;
+    const struct xen_tt_rec_cpuid *c = p;
+    const struct xen_tt_rec_msr *m = p;
+    const struct xen_tt_rec_io *io = p;
+    const struct xen_tt_rec_mmio *mmio = p;
+    const struct xen_tt_rec_exception *e = p;
+    const struct xen_tt_rec_interrupt *irq = p;
+
+    *what = "none";
+    *n = 0;
+    switch ( type )
+    {
+    case TT_REC_HYPERCALL:
+        if ( len >= sizeof(*h) )
+            *what = "hypercall", *n = h->nr;
+        break;
+    case TT_REC_CPUID:
+        if ( len >= sizeof(*c) )
+            *what = "leaf", *n = c->leaf;
+        break;
+    case TT_REC_MSR_READ:
+    case TT_REC_MSR_WRITE:
+        if ( len >= sizeof(*m) )
+            *what = "msr", *n = m->index;
+        break;
+    case TT_REC_IO:
+        if ( len >= sizeof(*io) )
+            *what = "port", *n = io->port;
+        break;
+    case TT_REC_MMIO:
+        if ( len >= sizeof(*mmio) )
+            *what = "gpa", *n = mmio->gpa;
+        break;
+    case TT_REC_EXCEPTION:
+        if ( len >= sizeof(*e) )
+            *what = "vector", *n = e->vector;
+        break;
+    case TT_REC_INTERRUPT:
+        if ( len >= sizeof(*irq) )
+            *what = irq->kind == TT_IRQ_UPCALL ? "port" : "vector",
+            *n = irq->kind == TT_IRQ_UPCALL ? irq->port : irq->vector;
+        break;
+    }
+}
+
+static const char *const div_names[] = {
+    [TT_DIV_TYPE] = "another event", [TT_DIV_POSITION] = "another position",
+    [TT_DIV_ARGS] = "other inputs", [TT_DIV_MISSED] = "passed it",
+    [TT_DIV_RESULT] = "another result",
+};
+
+/*
+ * The guest did something else than the log says at this point: report
+ * it (Xen's console, in the seed's shape; TT_REC_DIVERGENCE and END in the
+ * replay log) and stop.  actual is the guest's landmark (type 0: none).
+ */
+static void rp_diverge(struct tt_domain *t, struct vcpu *v,
+                       unsigned int reason, const struct xen_tt_rec *expected,
+                       const struct tt_lmrec *actual)
+{
+    struct xen_tt_rec_divergence div = {
+        .expected_type = expected->type,
+        .actual_type = actual ? actual->type : 0,
+        .reason = reason,
+        .expected = expected->pos,
+        .actual = t->pos,
+    };
+    const char *what;
+    uint64_t n;
+
+    if ( t->rp.done )
+        return;
+
+    rec_info(expected->type, rec_payload(expected), expected->payload_len,
+             &what, &n);
+    printk(XENLOG_G_ERR "TT_LOG:(cpu(%u): tt_replay_landmark) "
+           "Error:Replay missed event:TT_REC_%s(%u),info:%s(%"PRIu64"):"
+           "now (lm:%"PRIu64", ip:%#"PRIx64"), event (lm:%"PRIu64", "
+           "ip:%#"PRIx64")\n",
+           v->processor, rec_name(expected->type), expected->type, what, n,
+           t->pos.landmark, t->pos.rip, expected->pos.landmark,
+           expected->pos.rip);
+    printk(XENLOG_G_ERR "tt: %pd: replay diverged: the guest %s %s (%s) "
+           "where the log has %s; domain paused for inspection\n",
+           t->d, actual ? "executed" : "reached",
+           actual ? rec_name(actual->type) : "this landmark",
+           reason < ARRAY_SIZE(div_names) ? div_names[reason] : "?",
+           rec_name(expected->type));
+
+    tt_record(t, TT_REC_DIVERGENCE, 0, &t->pos, &div, sizeof(div), NULL, 0);
+    rp_stop(t, v, TT_END_DIVERGED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Landmarks.                                                          */
+/* ------------------------------------------------------------------ */
+
+#define LO32(x) ((x) & 0xffffffffULL)
+
+/*
+ * Compare the landmark the guest made (lr) with the log's (rec, whose
+ * fixed payload is at least lr->len bytes): the inputs, then the results.
+ * Outside results are taken from the log into lr and the guest's
+ * registers.  Returns TT_DIV_* + 1, or 0 if they agree.
+ */
+static unsigned int rp_compare(struct tt_lmrec *lr,
+                               const struct xen_tt_rec *rec,
+                               struct cpu_user_regs *regs)
+{
+    const void *p = rec_payload(rec);
+    bool outside = rec->flags & TT_RECF_OUTSIDE;
+
+    switch ( lr->type )
+    {
+    case TT_REC_HYPERCALL:
+    {
+        const struct xen_tt_rec_hypercall *h = p;
+
+        if ( h->nr != lr->p.hcall.nr ||
+             memcmp(h->args, lr->p.hcall.args, sizeof(h->args)) )
+            return TT_DIV_ARGS + 1;
+        if ( outside )
+            regs->rax = lr->p.hcall.ret = h->ret;
+        else if ( h->ret != lr->p.hcall.ret )
+            return TT_DIV_RESULT + 1;
+        /* What the guest sent (TT-io output) must be what it sent then. */
+        if ( rec->payload_len - sizeof(*h) != lr->dlen ||
+             (lr->dlen && memcmp(h + 1, lr->data, lr->dlen)) )
+            return TT_DIV_RESULT + 1;
+        break;
+    }
+
+    case TT_REC_CPUID:
+    {
+        const struct xen_tt_rec_cpuid *c = p;
+
+        if ( c->leaf != lr->p.cpuid.leaf || c->subleaf != lr->p.cpuid.subleaf )
+            return TT_DIV_ARGS + 1;
+        if ( outside )
+        {
+            lr->p.cpuid = *c;
+            regs->rax = c->eax;
+            regs->rbx = c->ebx;
+            regs->rcx = c->ecx;
+            regs->rdx = c->edx;
+        }
+        else if ( memcmp(c, &lr->p.cpuid, sizeof(*c)) )
+            return TT_DIV_RESULT + 1;
+        break;
+    }
+
+    case TT_REC_RDTSC:
+    case TT_REC_RDTSCP:
+    {
+        const struct xen_tt_rec_tsc *tsc = p;
+
+        /* Always outside: the emulated TSC counts host time. */
+        lr->p.tsc = *tsc;
+        regs->rax = LO32(tsc->tsc);
+        regs->rdx = tsc->tsc >> 32;
+        if ( lr->type == TT_REC_RDTSCP )
+            regs->rcx = tsc->aux;
+        break;
+    }
+
+    case TT_REC_MSR_READ:
+    case TT_REC_MSR_WRITE:
+    {
+        const struct xen_tt_rec_msr *m = p;
+
+        if ( m->index != lr->p.msr.index ||
+             (lr->type == TT_REC_MSR_WRITE && m->value != lr->p.msr.value) )
+            return TT_DIV_ARGS + 1;
+        if ( lr->type == TT_REC_MSR_WRITE )
+            break;
+        if ( outside )
+        {
+            lr->p.msr.value = m->value;
+            regs->rax = LO32(m->value);
+            regs->rdx = m->value >> 32;
+        }
+        else if ( m->value != lr->p.msr.value )
+            return TT_DIV_RESULT + 1;
+        break;
+    }
+
+    case TT_REC_IO:
+    {
+        const struct xen_tt_rec_io *io = p;
+        uint64_t mask = (1ULL << (io->size * 8)) - 1;
+
+        if ( io->port != lr->p.io.port || io->size != lr->p.io.size ||
+             io->dir != lr->p.io.dir || io->count != lr->p.io.count ||
+             (io->dir == TT_IO_OUT && io->value != lr->p.io.value) )
+            return TT_DIV_ARGS + 1;
+        if ( io->dir == TT_IO_OUT )
+            break;
+        if ( outside )
+        {
+            lr->p.io.value = io->value;
+            regs->rax = (regs->rax & ~mask) | (io->value & mask);
+        }
+        else if ( io->value != lr->p.io.value )
+            return TT_DIV_RESULT + 1;
+        break;
+    }
+
+    case TT_REC_MMIO:
+    {
+        const struct xen_tt_rec_mmio *m = p;
+
+        if ( m->gpa != lr->p.mmio.gpa || m->size != lr->p.mmio.size ||
+             m->dir != lr->p.mmio.dir ||
+             (m->dir == TT_IO_OUT && m->value != lr->p.mmio.value) )
+            return TT_DIV_ARGS + 1;
+        /*
+         * An outside MMIO read (the vLAPIC timer's count) went into a
+         * register that the emulator chose: no way to put the log's value
+         * there after the fact.  Compare it like a local one; the
+         * recording's value and Xen's agree as long as the guest reads
+         * the timer only after setting it at a landmark.
+         */
+        if ( m->dir == TT_IO_IN && m->value != lr->p.mmio.value && !outside )
+            return TT_DIV_RESULT + 1;
+        lr->p.mmio.value = m->value;
+        break;
+    }
+
+    case TT_REC_EXCEPTION:
+        if ( memcmp(p, &lr->p.exc, sizeof(lr->p.exc)) )
+            return TT_DIV_ARGS + 1;
+        break;
+
+    case TT_REC_HLT:
+    case TT_REC_PAUSE:
+        break;
+    }
+
+    return 0;
+}
+
+/* Apply one record that the log delivered at this point. */
+static void rp_apply(struct tt_domain *t, struct vcpu *v,
+                     const struct xen_tt_rec *rec)
+{
+    const void *p = rec_payload(rec);
+    unsigned int len = rec->payload_len;
+    bool sig = rec->flags & TT_RECF_SIGNATURE;
+    int rc = -EINVAL;
+
+    switch ( rec->type )
+    {
+    case TT_REC_INTERRUPT:
+        if ( len != sizeof(struct xen_tt_rec_interrupt) +
+                    (sig ? sizeof(struct xen_tt_regs) : 0) )
+            break;
+        tt_hold_replay_interrupt(t, v, p, sig);
+        rc = 0;
+        break;
+
+    case TT_REC_MEMORY:
+    {
+        const struct xen_tt_rec_memory *m = p;
+
+        if ( len < sizeof(*m) || m->len != len - sizeof(*m) )
+            break;
+        rc = tt_hold_replay_memory(t, v, m->kind, m + 1, m->len);
+        break;
+    }
+
+    case TT_REC_TTIO_INPUT:
+    {
+        const struct xen_tt_rec_ttio *io = p;
+
+        if ( len < sizeof(*io) || io->len != len - sizeof(*io) ||
+             io->len > TT_IO_MAX )
+            break;
+        rc = tt_io_replay_input(t, io, (const uint8_t *)(io + 1));
+        break;
+    }
+    }
+
+    if ( rc )
+    {
+        printk(XENLOG_G_ERR "tt: %pd: replay cannot apply the log's %s "
+               "record at landmark %"PRIu64": error %d\n",
+               t->d, rec_name(rec->type), rec->pos.landmark, rc);
+        rp_diverge(t, v, TT_DIV_RESULT, rec, NULL);
+    }
+}
+
+static bool sig_equal(const struct xen_tt_regs *a, const struct xen_tt_regs *b)
+{
+    return !memcmp(a, b, offsetof(struct xen_tt_regs, pad));
+}
+
+/* The signature that follows a TT_RECF_SIGNATURE interrupt's payload. */
+static const struct xen_tt_regs *rec_sig(const struct xen_tt_rec *rec)
+{
+    return (const void *)((const uint8_t *)rec_payload(rec) +
+                          sizeof(struct xen_tt_rec_interrupt));
+}
+
+static void rp_arm(struct tt_domain *t, struct vcpu *v,
+                   const struct xen_tt_rec *rec)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    struct tt_replay *rp = &t->rp;
+
+    if ( rec->payload_len != sizeof(struct xen_tt_rec_interrupt) +
+                             sizeof(struct xen_tt_regs) )
+    {
+        rp_diverge(t, v, TT_DIV_RESULT, rec, NULL);
+        return;
+    }
+
+    if ( !rp->armed )
+    {
+        rp->guest_dr7 = vmcb_get_dr7(vmcb);
+        rp->guest_dr6 = vmcb_get_dr6(vmcb);
+        rp->guest_dr0 = v->arch.hvm.flag_dr_dirty ? read_debugreg(0)
+                                                  : v->arch.dr[0];
+        rp->search_since = NOW();
+    }
+    rp->armed = true;
+    rp->bp_rip = rec_sig(rec)->rip;
+    /* The guest's DR7 as the CPU checks it while the guest runs. */
+    vmcb_set_dr7(vmcb, TT_BP_DR7);
+}
+
+static void rp_disarm(struct tt_domain *t, struct vcpu *v)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    struct tt_replay *rp = &t->rp;
+
+    if ( !rp->armed )
+        return;
+    rp->armed = false;
+    vmcb_set_dr7(vmcb, rp->guest_dr7);
+    vmcb_set_dr6(vmcb, rp->guest_dr6);
+    if ( v->arch.hvm.flag_dr_dirty )
+        write_debugreg(0, rp->guest_dr0);
+    v->arch.dr[0] = rp->guest_dr0;
+    rp->search_ns += NOW() - rp->search_since;
+}
+
+/*
+ * Apply what the log delivered at the current landmark (pos.landmark),
+ * in its order, then arm the breakpoint for what it delivered after it,
+ * by signature.
+ */
+static void rp_apply_landmark(struct tt_domain *t, struct vcpu *v)
+{
+    const struct xen_tt_rec *rec;
+
+    while ( !t->rp.done && !rp_next(t, v, &rec) )
+    {
+        if ( TT_REC_CLASS(rec->type) != TT_REC_CLASS_ASYNC ||
+             rec->pos.landmark != t->pos.landmark )
+            break;
+        if ( rec->flags & TT_RECF_SIGNATURE )
+        {
+            rp_arm(t, v, rec);
+            break;
+        }
+        rp_apply(t, v, rec);
+        if ( !t->rp.done )
+            rp_consume(t);
+    }
+    t->rp.io_recv_valid = false;
+}
+
+void tt_replay_landmark(struct tt_domain *t, struct vcpu *v,
+                        struct cpu_user_regs *regs, struct tt_lmrec *lr)
+{
+    const struct xen_tt_rec *rec;
+    unsigned int why;
+    int rc;
+
+    ASSERT(v == current);
+
+    if ( t->rp.done )
+        return;
+
+    rc = rp_next(t, v, &rec);
+    if ( rc == -ENOENT )
+    {
+        rp_log_done(t, v, "the log has no more records (it ends here: a "
+                    "log cut short replays up to its last whole chunk)");
+        return;
+    }
+    if ( rc == -EAGAIN )
+    {
+        rp_log_done(t, v, "the replay ring ran dry in the middle of an exit "
+                    "(ttd-deviced fell behind the headroom rule)");
+        return;
+    }
+    if ( rc )
+        return;
+
+    /*
+     * The log's next record is checked before it is trusted: an
+     * asynchronous one still pending means the guest passed the spot
+     * where the log delivered it.
+     */
+    if ( TT_REC_CLASS(rec->type) != TT_REC_CLASS_LANDMARK )
+        why = TT_DIV_MISSED + 1;
+    else if ( rec->type != lr->type )
+        why = TT_DIV_TYPE + 1;
+    else if ( rec->pos.landmark != t->pos.landmark ||
+              rec->pos.rip != t->pos.rip || rec->pos.rcx != t->pos.rcx )
+        why = TT_DIV_POSITION + 1;
+    else if ( rec->payload_len < lr->len )
+        why = TT_DIV_ARGS + 1;
+    else
+        why = rp_compare(lr, rec, regs);
+
+    if ( why )
+    {
+        rp_diverge(t, v, why - 1, rec, lr);
+        return;
+    }
+
+    rp_consume(t);
+    /* The replay log's record: the guest's inputs, the log's results. */
+    tt_record(t, lr->type, lr->flags, &t->pos, &lr->p, lr->len, lr->data,
+              lr->dlen);
+    rp_disarm(t, v);
+    rp_apply_landmark(t, v);
+}
+
+void tt_replay_entry(struct tt_domain *t, struct vcpu *v)
+{
+    if ( t->rp.started || t->rp.done )
+        return;
+
+    /* Before the first instruction: what the log has at position 0. */
+    t->rp.started = true;
+    rp_apply_landmark(t, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Signature placement: the breakpoint.                                 */
+/* ------------------------------------------------------------------ */
+
+void tt_svm_vmenter(struct vcpu *v)
+{
+    struct tt_domain *t = v->domain->tt;
+
+    ASSERT(v == current);
+    ASSERT(!local_irq_is_enabled());
+
+    if ( !t || !t->rp.armed )
+        return;
+
+    /*
+     * DR0 is not switched by VMRUN: it is the guest's while it runs.  The
+     * host's DR7 enables it too, for QEMU's emulated SVM (7.2 and older),
+     * which inserts a breakpoint only when the host writes DR7 and does not
+     * when VMRUN loads the guest's; on hardware the guest's DR7 in the
+     * VMCB is what counts.  Xen executes nothing at a guest address
+     * between here and the exit, which puts DR7 back.
+     */
+    t->rp.host_dr7 = read_debugreg(7);
+    write_debugreg(0, t->rp.bp_rip);
+    write_debugreg(7, TT_BP_DR7);
+}
+
+void tt_replay_vmexit_enter(struct tt_domain *t, struct vcpu *v)
+{
+    ASSERT(t->rp.armed);
+
+    write_debugreg(7, t->rp.host_dr7);
+}
+
+bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    struct tt_domain *t = v->domain->tt;
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    const struct xen_tt_rec *rec;
+    struct xen_tt_regs now;
+    struct tt_replay *rp;
+
+    if ( !t || !t->rp.armed || regs->rip != t->rp.bp_rip ||
+         !(vmcb_get_dr6(vmcb) & DR_TRAP0) )
+        return false;
+
+    /* Ours: the guest sees no trace of it. */
+    rp = &t->rp;
+    rp->bp_exit = true;
+    rp->bp_hits++;
+    vmcb_set_dr6(vmcb, rp->guest_dr6);
+
+    tt_signature(v, &now);
+    if ( rp_next(t, v, &rec) || TT_REC_CLASS(rec->type) !=
+         TT_REC_CLASS_ASYNC || !(rec->flags & TT_RECF_SIGNATURE) ||
+         !sig_equal(rec_sig(rec), &now) )
+    {
+        /* Another pass of the spot: let the instruction run. */
+        regs->rflags |= X86_EFLAGS_RF;
+        return true;
+    }
+
+    /*
+     * The spot where the recording released them: every record the log
+     * has here (one release can place several), in its order.
+     */
+    rp->sig_placed++;
+    rp_disarm(t, v);
+    do {
+        rp_apply(t, v, rec);
+        if ( rp->done )
+            return true;
+        rp_consume(t);
+    } while ( !rp_next(t, v, &rec) &&
+              TT_REC_CLASS(rec->type) == TT_REC_CLASS_ASYNC &&
+              rec->pos.landmark == t->pos.landmark &&
+              (rec->flags & TT_RECF_SIGNATURE) &&
+              sig_equal(rec_sig(rec), &now) );
+
+    /* More by signature before the next landmark: the next spot. */
+    if ( !rp->done && !rp_next(t, v, &rec) &&
+         TT_REC_CLASS(rec->type) == TT_REC_CLASS_ASYNC &&
+         rec->pos.landmark == t->pos.landmark &&
+         (rec->flags & TT_RECF_SIGNATURE) )
+    {
+        rp_arm(t, v, rec);
+        if ( rp->bp_rip == regs->rip )
+            regs->rflags |= X86_EFLAGS_RF;
+    }
+
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting for records.                                                */
+/* ------------------------------------------------------------------ */
+
+void tt_replay_exit_done(struct tt_domain *t, struct vcpu *v)
+{
+    struct tt_replay *rp = &t->rp;
+    struct xen_tt_ring *ctl = rp->ring.ctl;
+    bool kick = false;
+
+    if ( rp->done || !rp->ring.nr_pages )
+        return;
+
+    spin_lock(&t->ring_lock);
+    if ( !rp->waiting && !rp_enough(rp) )
+    {
+        ctl->consumer_waiting = 1;
+        /* The flag is visible before prod is read again. */
+        smp_mb();
+        if ( !rp_enough(rp) )
+        {
+            rp->waiting = true;
+            t->ring_waits++;
+            vcpu_pause_nosync(v);
+        }
+        else
+            ctl->consumer_waiting = 0;
+        kick = true;
+    }
+    spin_unlock(&t->ring_lock);
+
+    if ( kick )
+        notify_via_xen_event_channel(t->d, t->log.port);
+}
+
+void tt_replay_notify(struct tt_domain *t, struct vcpu *v)
+{
+    bool resume = false;
+
+    ASSERT(spin_is_locked(&tt_lock));
+
+    spin_lock(&t->ring_lock);
+    if ( t->rp.waiting && rp_enough(&t->rp) )
+    {
+        t->rp.waiting = false;
+        t->rp.ring.ctl->consumer_waiting = 0;
+        resume = true;
+    }
+    spin_unlock(&t->ring_lock);
+
+    /* Under tt_lock: detach cannot take this pause back twice. */
+    if ( resume )
+        vcpu_unpause(v);
+}
+
+/*
+ * Local variables:
+ * mode: C
+ * c-file-style: "BSD"
+ * c-basic-offset: 4
+ * indent-tabs-mode: nil
+ * End:
+ */

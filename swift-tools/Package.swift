@@ -54,7 +54,7 @@ let package = Package(
         ]),
         .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
         .testTarget(name: "TTLogTests", dependencies: [
-            "TTLog", "CTTABI", "CTTSupport", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
+            "TTLog", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
         ]),
     ]
 )

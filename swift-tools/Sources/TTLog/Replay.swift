@@ -155,6 +155,18 @@ public final class ReplayFeeder {
         }
         return out
     }
+
+    /// Once the replay is over: the recording's END, reading the rest of the
+    /// log without feeding it when it was not fed yet (nil: the log has none).
+    /// No feeding after this.
+    public func recordingEnd() -> Record? {
+        finished = true
+        while originalEnd == nil, let (_, record) = peek() {
+            next += 1
+            if record.type == .end { originalEnd = record }
+        }
+        return originalEnd
+    }
 }
 
 // MARK: - The replay log's name

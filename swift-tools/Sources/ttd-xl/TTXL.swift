@@ -12,14 +12,14 @@ import Glibc
 struct TTXL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ttd-xl",
-        abstract: "Create a Xen domain, recording it when its config says time_travel=\"ttd_flag=1\".",
+        abstract: "Create a Xen domain, recording or replaying it when its config says time_travel=\"ttd_flag=1[, tt_replay_flag=1]\".",
         discussion: """
             The seed's interface, on modern Xen:
 
               ttd-xl create clientA.conf time_travel="ttd_flag=1" -c                     # record
-              ttd-xl create clientA.conf time_travel="ttd_flag=1, tt_replay_flag=1" -c   # replay (not implemented yet)
+              ttd-xl create clientA.conf time_travel="ttd_flag=1, tt_replay_flag=1" -c   # replay
 
-            Recording starts ttd-deviced for the domain itself.
+            Recording and replay start ttd-deviced for the domain themselves.
             """,
         version: TTToolsVersion.string,
         subcommands: [Create.self, Console.self])
@@ -33,7 +33,7 @@ let supportedKeys: Set<String> = [
 
 struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a domain from an xl config file, recording it with time_travel=\"ttd_flag=1\".",
+        abstract: "Create a domain from an xl config file, recording or replaying it with time_travel.",
         discussion: """
             Reads the config file with libxlutil as xl does; KEY=VALUE \
             arguments override its settings as on xl's command line. Keys \
@@ -56,7 +56,21 @@ struct Create: ParsableCommand {
             -c attaches to the console: the daemon's pty for a recorded domain \
             (Ctrl-] leaves it), 'xl console' for an ordinary one.
 
-            Replay (tt_replay_flag=1) is not implemented yet: exit code 3.
+            With time_travel="ttd_flag=1, tt_replay_flag=1" it replays the log \
+            (--log, else /var/lib/tt-xen/logs/NAME.ttlog, else its .incomplete: \
+            a log cut short replays up to its last whole chunk). It refuses, \
+            with one line naming the difference, a config whose kernel, ramdisk \
+            or config file has another SHA-256 than the log header says, or \
+            whose memory differs; else it creates the domain paused as for \
+            recording, starts 'ttd-deviced --replay' (the replay's own log goes \
+            to LOG.NAME.replay.N beside the log), waits until it is ready, \
+            unpauses the domain unless -p, shows the console with -c (output \
+            only: the guest's input comes from the log), and waits for the \
+            replay to end. It prints the daemon's result line and exits with its \
+            code: 0 the guest ended as recorded, 2 replay diverged (the line \
+            names where), 3 the log ran out, 4 the guest ended otherwise, 1 an \
+            error. With -p it does not wait: 'xl unpause ID' starts the replay, \
+            whose result goes to the daemon's messages.
             """)
 
     @Argument(help: ArgumentHelp("The xl domain config file.", valueName: "config"))
@@ -71,7 +85,7 @@ struct Create: ParsableCommand {
     @Flag(name: .customShort("p"), help: "Leave the domain paused after creating it.")
     var paused = false
 
-    @Option(name: .customLong("log"), help: ArgumentHelp("The log file of a recording (default /var/lib/tt-xen/logs/NAME.ttlog).", valueName: "file"))
+    @Option(name: .customLong("log"), help: ArgumentHelp("The log file of a recording, or the recording to replay (default /var/lib/tt-xen/logs/NAME.ttlog).", valueName: "file"))
     var log: String?
 
     @Option(name: .customLong("ready-timeout"), help: ArgumentHelp("Seconds to wait for ttd-deviced (default 30).", valueName: "s"))
@@ -142,9 +156,6 @@ struct Create: ParsableCommand {
             spec.nics.append(nic)
         }
 
-        if tt.mode == .replay {
-            fail(tool, "not implemented yet: replay (tt_replay_flag=1); record with time_travel=\"ttd_flag=1\"", code: 3)
-        }
         if tt.enabled {
             guard spec.type == "pvh" else {
                 fail(tool, "\(config): time travel needs type = \"pvh\" (this config has type = \"\(spec.type)\")")
@@ -152,6 +163,21 @@ struct Create: ParsableCommand {
             guard spec.vcpus == 1 else {
                 fail(tool, "\(config): time travel needs vcpus = 1 (this config has vcpus = \(spec.vcpus))")
             }
+        }
+
+        // Replay: the log and its header, checked against the config before anything is created.
+        var recording: (path: String, header: LogHeader)? = nil
+        if tt.mode == .replay {
+            do {
+                recording = try findRecording(name: spec.name)
+                let r = recording!
+                if let why = replayRefusal(of: r.header, path: r.path) { fail(tool, "replay refused: \(why)") }
+                if let m = replayMismatch(header: r.header, kernel: try FileDigest(file: spec.kernel),
+                                          ramdisk: try FileDigest(file: spec.ramdisk), config: try FileDigest(file: config),
+                                          memoryBytes: nil) {
+                    fail(tool, "replay refused: \(m)")
+                }
+            } catch { fail(tool, "\(error)") }
         }
 
         let libxl: LibXL
@@ -162,22 +188,44 @@ struct Create: ParsableCommand {
         } catch { fail(tool, "\(error)") }
         printError("\(tool): created domain \(domid) (\(spec.name)), paused")
 
-        var pty: String? = nil
+        if let r = recording {
+            // The memory the domain got, measured as ttd-deviced records it.
+            let memory = (try? XenHost())?.domainInfo(domid).map { $0.maxPages * 4096 }
+            if let m = replayMismatch(header: r.header, kernel: nil, ramdisk: nil, config: nil, memoryBytes: memory) {
+                try? libxl.destroy(domid)
+                fail(tool, "replay refused: \(m) (memory = \(spec.memoryMB) in \(config)); domain \(domid) destroyed")
+            }
+        }
+
+        var daemon: DaemonHandle? = nil
         if tt.enabled {
             do {
-                pty = try startDaemon(domid, spec, tool: tool)
+                daemon = try startDaemon(domid, spec, replaying: recording?.path, tool: tool)
             } catch {
                 printError("\(tool): \(error)")
                 try? libxl.destroy(domid)
-                fail(tool, "domain \(domid) (\(spec.name)) destroyed: it must not run unrecorded")
+                fail(tool, "domain \(domid) (\(spec.name)) destroyed: it must not run \(recording == nil ? "unrecorded" : "unreplayed")")
             }
         }
+        let pty = daemon?.pty
         if !paused {
             do { try libxl.unpause(domid) } catch {
                 try? libxl.destroy(domid)
                 fail(tool, "\(error); domain \(domid) destroyed")
             }
-            printError("\(tool): domain \(domid) (\(spec.name)) running\(tt.enabled ? ", recorded" : "")")
+            printError("\(tool): domain \(domid) (\(spec.name)) running\(tt.enabled ? (recording == nil ? ", recorded" : ", replayed") : "")")
+        }
+        if let d = daemon, recording != nil {
+            if paused {
+                printError("\(tool): domain \(domid) stays paused: 'xl unpause \(domid)' starts the replay; "
+                           + "its result goes to \(d.messages)")
+                return
+            }
+            if console, let pty { relayConsole(pty, tool: tool, forwardInput: false) }
+            let (code, result) = d.wait()
+            stdOut.flush()
+            printError("\(tool): \(result)")
+            Glibc.exit(code)
         }
         if console {
             if let pty {
@@ -191,18 +239,42 @@ struct Create: ParsableCommand {
         }
     }
 
-    /// Starts ttd-deviced for the paused domain and waits for its ready byte.
-    /// Returns the console pty.
-    func startDaemon(_ domid: DomainID, _ spec: DomainSpec, tool: String) throws -> String? {
+    /// The log to replay: --log, else the default path; FILE.incomplete when
+    /// only that exists.  Returns the path and the header.
+    func findRecording(name: String) throws -> (path: String, header: LogHeader) {
+        var path = log ?? "/var/lib/tt-xen/logs/\(name).ttlog"
+        if !fileExists(path) && fileExists(path + ".incomplete") {
+            printError("ttd-xl: \(path) does not exist; replaying \(path).incomplete (not closed cleanly: "
+                       + "it replays up to its last whole chunk)")
+            path += ".incomplete"
+        }
+        guard fileExists(path) else {
+            throw ToolError("no log to replay: \(path) does not exist (record first, or give --log FILE)")
+        }
+        return (path, try LogReader(path: path).header)
+    }
+
+    /// Starts ttd-deviced for the paused domain (recording, or replaying the
+    /// log `replaying`) and waits for its ready byte.
+    func startDaemon(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, tool: String) throws -> DaemonHandle {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw ToolError("pipe: \(String(cString: strerror(errno)))") }
+        var results: [Int32] = [-1, -1]
+        if replaying != nil {
+            guard pipe(&results) == 0 else { throw ToolError("pipe: \(String(cString: strerror(errno)))") }
+            _ = fcntl(results[0], F_SETFD, FD_CLOEXEC)
+        }
         let daemon = siblingTool("ttd-deviced")
         var args = [daemon, "--domain", String(domid.rawValue), "--console-pty", "--ready-fd", String(fds[1]),
                      "--config", config,
                      "--on-poweroff", spec.onPoweroff == .destroy ? "destroy" : "preserve",
                      "--on-reboot", spec.onReboot == .preserve ? "preserve" : "destroy",
                      "--on-crash", spec.onCrash == .preserve ? "preserve" : "destroy"]
-        if let log { args += ["-f", log] }
+        if let replaying {
+            args += ["--replay", "-f", replaying, "--result-fd", String(results[1])]
+        } else if let log {
+            args += ["-f", log]
+        }
         if let k = spec.kernel, fileExists(k) { args += ["--kernel", k] }
         if let r = spec.ramdisk, fileExists(r) { args += ["--ramdisk", r] }
         var dir = "/var/log/xen"
@@ -221,6 +293,7 @@ struct Create: ParsableCommand {
         posix_spawn_file_actions_addopen(&actions, 1, daemonLog, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addclose(&actions, fds[0])
+        if replaying != nil { posix_spawn_file_actions_addclose(&actions, results[0]) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -230,11 +303,14 @@ struct Create: ParsableCommand {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, daemon, &actions, &attr, &cargs, environ)
         close(fds[1])
+        if replaying != nil { close(results[1]) }
         guard rc == 0 else {
             close(fds[0])
+            if replaying != nil { close(results[0]) }
             throw ToolError("cannot start \(daemon): \(String(cString: strerror(rc)))")
         }
-        printError("\(tool): ttd-deviced (pid \(pid)) records domain \(domid); its messages: \(daemonLog)")
+        printError("\(tool): ttd-deviced (pid \(pid)) \(replaying == nil ? "records" : "replays \(replaying!) into") domain \(domid); "
+                   + "its messages: \(daemonLog)")
         // Wait for the ready byte, the daemon's death, or the timeout.
         var pfd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
         let n = poll(&pfd, 1, Int32(readyTimeout * 1000))
@@ -245,13 +321,62 @@ struct Create: ParsableCommand {
             var status: Int32 = 0
             let dead = waitpid(pid, &status, WNOHANG) == pid
             if !dead { kill(pid, SIGTERM) }
+            if replaying != nil { close(results[0]) }
             let last = readFile(daemonLog)?.split(separator: "\n").last(where: { $0.hasPrefix("ttd-deviced: ") }).map(String.init)
             throw ToolError(n == 0 ? "ttd-deviced was not ready after \(readyTimeout) s (see \(daemonLog))"
                                    : "ttd-deviced failed: \(last ?? "see \(daemonLog)")")
         }
-        return readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters()
+        return DaemonHandle(pid: pid, pty: readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters(),
+                            messages: daemonLog, resultFD: replaying != nil ? results[0] : -1)
     }
 }
+
+/// A ttd-deviced that ttd-xl started.
+struct DaemonHandle {
+    let pid: pid_t
+    /// The console pty, when it serves one.
+    let pty: String?
+    /// Where its messages go.
+    let messages: String
+    /// The read end of its --result-fd, or -1.
+    let resultFD: Int32
+
+    /// Waits for it to exit: its exit code and its result line (without "ttd-deviced: ").
+    func wait() -> (Int32, String) {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var text = ""
+        if resultFD >= 0 {
+            var buf = [UInt8](repeating: 0, count: 4096)
+            var all: [UInt8] = []
+            while true {
+                let n = read(resultFD, &buf, buf.count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                all += buf[0..<n]
+            }
+            close(resultFD)
+            text = String(decoding: all, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        }
+        if text.hasPrefix("ttd-deviced: ") { text.removeFirst("ttd-deviced: ".count) }
+        let (code, how) = exitStatus(status)
+        if text.isEmpty {
+            text = "ttd-deviced \(how) without a result (see \(messages))"
+        }
+        return (code, text)
+    }
+}
+
+/// The exit code of a wait status, and how the process ended, in words.
+func exitStatus(_ status: Int32) -> (Int32, String) {
+    let signal = status & 0x7f
+    if signal == 0 {
+        let code = (status >> 8) & 0xff
+        return (code, "exited with code \(code)")
+    }
+    return (1, "was killed by signal \(signal)")
+}
+
 
 struct Console: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -305,8 +430,16 @@ func readFile(_ path: String) -> String? {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// Relays the terminal and a console pty until Ctrl-] or the pty closes.
+/// Relays the terminal and a console pty until Ctrl-] or the pty closes, then exits.
 func attachConsole(_ pty: String, tool: String) -> Never {
+    relayConsole(pty, tool: tool, forwardInput: true)
+    exit(0)
+}
+
+/// Relays the terminal and a console pty until Ctrl-] or the pty closes.
+/// `forwardInput` false: what is typed is not sent (a replayed guest's input
+/// comes from the log), only Ctrl-] is looked for.
+func relayConsole(_ pty: String, tool: String, forwardInput: Bool) {
     let fd = open(pty, O_RDWR | O_NOCTTY | O_CLOEXEC)
     guard fd >= 0 else { fail(tool, "cannot open the console \(pty): \(String(cString: strerror(errno)))") }
     var saved = termios()
@@ -331,14 +464,14 @@ func attachConsole(_ pty: String, tool: String) -> Never {
             let n = read(0, &buf, buf.count)
             if n <= 0 { inputOpen = false; continue }
             if let i = buf[0..<n].firstIndex(of: 0x1d) {         // Ctrl-]
-                if i > 0 { _ = write(fd, buf, i) }
+                if i > 0 && forwardInput { _ = write(fd, buf, i) }
                 break loop
             }
-            _ = write(fd, buf, n)
+            if forwardInput { _ = write(fd, buf, n) }
         }
     }
     if isTTY { tcsetattr(0, TCSANOW, &saved) }
-    exit(0)
+    close(fd)
 }
 
 extension String {

@@ -122,9 +122,9 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(two.stderr, "ttd-xl: \(conf): time travel needs vcpus = 1 (this config has vcpus = 2)\n")
         let hvm = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1", "type=hvm"])
         XCTAssertTrue(hvm.stderr.contains("time travel needs type = \"pvh\""), hvm.stderr)
-        let rp = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_replay_flag=1"])
-        XCTAssertEqual(rp.status, 3, rp.stderr)
-        XCTAssertTrue(rp.stderr.contains("not implemented yet: replay"), rp.stderr)
+        let rp = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_replay_flag=1", "--log", dir + "/none.ttlog"])
+        XCTAssertEqual(rp.status, 1, rp.stderr)
+        XCTAssertEqual(rp.stderr, "ttd-xl: no log to replay: \(dir)/none.ttlog does not exist (record first, or give --log FILE)\n")
         let bad = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=2"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("is not KEY=0 or KEY=1"), bad.stderr)
@@ -146,9 +146,12 @@ final class CommandTests: XCTestCase {
             ("ttd-read-log", ["help", "diff"], ["USAGE: ttd-read-log diff <a> <b>", "Exit code 0 identical, 1 different, 2 an error"]),
             ("ttd-deviced", ["--help"], ["USAGE: ttd-deviced [<options>] --domain <id|name>", "-f <file>", "--console-pty",
                                          "--console-file <file>", "--ready-fd <n>", "--kernel <path>", "--ramdisk <path>",
-                                         "--config <path>", "--ring-pages <n>", "--zstd", "SIGKILL"]),
+                                         "--config <path>", "--ring-pages <n>", "--zstd", "SIGKILL", "--replay",
+                                         "--replay-log <path>", "--result-fd <n>", "FILE.<guest>.replay.N",
+                                         "2 replay diverged", "xl destroy ID"]),
             ("ttd-xl", ["help", "create"], ["USAGE: ttd-xl create <config> [<key=value> ...] [-c] [-p]", "--log <file>",
-                                            "Replay (tt_replay_flag=1) is not implemented yet"]),
+                                            "time_travel=\"ttd_flag=1, tt_replay_flag=1\" it replays the log",
+                                            "2 replay diverged"]),
             ("ttd-log-gen", ["--help"], ["SYNTHETIC", "--perturb <n>", "--no-close"]),
         ]
         for (tool, args, wanted) in pins {

@@ -1,0 +1,347 @@
+// ttd-deviced --replay: the replay session.  Like rr's ReplaySession, one
+// object holds the state of a replay and step() advances it by one round
+// of the daemon's loop, answering whether it goes on or how it ended.
+//
+// Xen replays from TT_RING_REPLAY, which the session fills with the
+// recording's records (ReplayFeeder, RingProducer), and writes the replay's
+// own log into TT_RING_LOG, which the session drains into the replay log
+// exactly as RecordSession drains a recording.  One doorbell serves both
+// rings.
+
+import CTTSupport
+import TTLog
+import TTTools
+import TTXen
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a replay stands after a step.
+enum ReplayStatus {
+    /// Going on.
+    case running
+    /// Over: the exit code and the result line.
+    case finished(code: Int32, result: String)
+}
+
+/// One domain being replayed: both rings, the recording, the replay log, the console.
+final class ReplaySession {
+    let tool = "ttd-deviced"
+    let domain: DomainID
+    let name: String
+    /// The recording (the file actually read: FILE or FILE.incomplete).
+    let recordingPath: String
+    /// The replay log, as named once closed.
+    let path: String
+    let tt: TTControl
+    let host: XenHost
+    let logRing: MappedRing
+    let replayRing: MappedRing
+    let consumer: RingConsumer
+    let producer: RingProducer
+    let feeder: ReplayFeeder
+    let doorbell: EventChannel
+    let writer: LogWriter
+    var console: ConsoleBackend
+    let actions: [UInt32: String]      // SHUTDOWN_* code -> destroy/preserve
+    let resultFD: Int32?
+
+    // Counters printed at the end.
+    var records: UInt64 = 0
+    var landmarks: UInt64 = 0
+    var recordBytes: UInt64 = 0
+    var kicks: UInt64 = 0
+    var consoleBytes: UInt64 = 0
+    var lastStatus: TTStatus? = nil
+
+    /// The replay log's DIVERGENCE and END records, once Xen wrote them.
+    var divergence: Divergence? = nil
+    var end: (End, Position)? = nil
+
+    // Loop state.
+    private var lastFlush = monotonicSeconds()
+    private var lastCheck = 0.0
+    private var stopping: Double? = nil
+    private var notedFeedEnd = false
+
+    init(_ o: Deviced) throws {
+        let libxl = try LibXL()
+        domain = try libxl.domain(o.domain)
+        host = try XenHost()
+        guard let info = host.domainInfo(domain) else {
+            throw XenError.call(what: "domain \(o.domain)", detail: "no domain of that id (xl list shows the domains)")
+        }
+        name = libxl.name(of: domain) ?? "domain-\(domain)"
+        actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
+        resultFD = o.resultFD
+
+        // The recording: readable, a recording, of this tool's interface, for this domain.
+        var original = o.file ?? "/var/lib/tt-xen/logs/\(name).ttlog"
+        if !fileExists(original) && fileExists(original + ".incomplete") {
+            printError("\(tool): \(original) does not exist; replaying \(original).incomplete "
+                       + "(not closed cleanly: it replays up to its last whole chunk)")
+            original += ".incomplete"
+        }
+        recordingPath = original
+        let reader: LogReader
+        do {
+            reader = try LogReader(path: original)
+        } catch LogError.newerFormat(let p, let version, let compat, let supported) {
+            throw ReplayError("\(p): log format version \(version) needs a reader of version \(compat) or newer; "
+                              + "this ttd-deviced knows version \(supported): replay it with newer tools")
+        }
+        let recorded = reader.header
+        if let why = replayRefusal(of: recorded, path: original) { throw ReplayError(why) }
+        feeder = try ReplayFeeder(reader)
+        if let m = replayMismatch(header: recorded, kernel: try FileDigest(file: o.kernel),
+                                  ramdisk: try FileDigest(file: o.ramdisk), config: try FileDigest(file: o.config),
+                                  memoryBytes: info.maxPages * 4096) {
+            throw ReplayError("replay refused: \(m) (domain \(domain), log \(original))")
+        }
+        if let r = o.replayLog {
+            path = r
+        } else {
+            path = ReplayLogName.firstFree(log: original, guest: recorded.guestName)
+        }
+        if fileExists(path) || fileExists(path + ".incomplete") {
+            throw ReplayError("\(path): exists already; a replay never overwrites a file")
+        }
+
+        // Attach replay with the recording's flags and bound, both rings, one doorbell.
+        tt = try TTControl()
+        let start = feeder.domainStart
+        if o.boundMicroseconds != 0 && o.boundMicroseconds != start.boundMicroseconds {
+            printError("\(tool): note: --bound-us \(o.boundMicroseconds) ignored: replay uses the recording's \(start.boundMicroseconds)")
+        }
+        do {
+            try tt.attach(domain, mode: UInt16(Mode.replay.rawValue), interfaceVersion: TTABI.interfaceVersion,
+                          flags: start.attachFlags, boundMicroseconds: start.boundMicroseconds)
+        } catch let e as XenError where e.errno == EBUSY {
+            if let s = try? tt.status(domain) {
+                throw XenError.call(what: "domain \(domain) (\(name))",
+                                    detail: "already being \(s.mode == UInt16(Mode.replay.rawValue) ? "replayed" : "recorded") "
+                                        + "(state \(s.stateName)): another ttd-deviced serves it; only one daemon per domain")
+            }
+            throw XenError.call(what: "domain \(domain) (\(name))",
+                                detail: "has already run or is not paused by the toolstack: replay starts from a domain "
+                                    + "created paused (ttd-xl create, or xl create -p)")
+        }
+        let pages = o.ringPages + 1
+        let port = try tt.ringSetup(domain, ring: TTControlABI.ringLog, pages: UInt32(pages))
+        let replayPort = try tt.ringSetup(domain, ring: TTControlABI.ringReplay, pages: UInt32(pages))
+        guard replayPort == port else {
+            throw XenError.call(what: "TTOP_ring_setup of the replay ring of domain \(domain)",
+                                detail: "doorbell port \(replayPort), the log ring's is \(port): tt.h says one doorbell "
+                                    + "for both rings; use the ttd-deviced built with this hypervisor")
+        }
+        logRing = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: pages)
+        replayRing = try MappedRing(domain: domain, ring: TTControlABI.ringReplay, pages: pages)
+        consumer = try RingConsumer(control: logRing.control, data: logRing.data, dataBytes: logRing.dataBytes)
+        producer = try RingProducer(control: replayRing.control, data: replayRing.data, dataBytes: replayRing.dataBytes)
+        doorbell = try EventChannel(domain: domain, remotePort: port)
+
+        // The replay log: the recording's header, as a replay of it.
+        var h = LogHeader()
+        h.mode = .replay
+        h.xenVersion = host.version()
+        h.guestName = recorded.guestName
+        h.memoryBytes = recorded.memoryBytes
+        h.kernelSHA256 = recorded.kernelSHA256
+        h.initrdSHA256 = recorded.initrdSHA256
+        h.configSHA256 = recorded.configSHA256
+        h.cpuidPolicy = try host.cpuidPolicy(domain).map {
+            CPUIDLeaf(leaf: $0.leaf, subleaf: $0.subleaf, eax: $0.eax, ebx: $0.ebx, ecx: $0.ecx, edx: $0.edx)
+        }
+        if !recorded.cpuidPolicy.isEmpty && h.cpuidPolicy != recorded.cpuidPolicy {
+            printError("\(tool): note: the domain's CPUID policy differs from the recording's "
+                       + "(\(h.cpuidPolicy.count) leaves, recorded \(recorded.cpuidPolicy.count)): replay may diverge at a CPUID")
+        }
+        h.startTimeNanoseconds = wallClockNanoseconds()
+        h.interfaceVersion = TTABI.interfaceVersion
+        h.logID = randomBytes(16)
+        h.originalLogID = recorded.logID
+        h.toolVersion = "ttd-deviced \(TTToolsVersion.string)"
+        writer = try LogWriter(path: path, header: h, options: .init(zstd: o.zstd))
+
+        // Xen runs the guest once the replay ring holds TT_EXIT_MAX_BYTES or eof.
+        let first = try feeder.feed(producer)
+        try doorbell.notify()
+        kicks += 1
+
+        console = try ConsoleBackend(pty: o.consolePty, file: o.consoleFile, domain: domain, input: false)
+        installSignalHandlers()
+        printError("\(tool): replaying \(original) into domain \(domain) (\(name)); replay log \(path).incomplete; "
+                   + "rings \(o.ringPages) pages, doorbell port \(port); \(first.records) records fed")
+        if let p = console.ptyPath { printError("\(tool): console (output only): \(p)") }
+        if let fd = o.readyFD {
+            var b: UInt8 = 1
+            _ = write(fd, &b, 1)
+            close(fd)
+        }
+    }
+
+    /// Runs the replay to its end, then exits with its code.
+    func run() -> Never {
+        while true {
+            if case let .finished(code, result) = step() { exit(finish(code: code, result: result)) }
+        }
+    }
+
+    /// One round: wait for the doorbell or a signal (10 ms at most), drain
+    /// the log ring into the replay log, feed the replay ring, flush, check
+    /// the domain.
+    func step() -> ReplayStatus {
+        var fds = [pollfd(fd: doorbell.fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0)]
+        _ = poll(&fds, nfds_t(fds.count), 10)
+        let rang = fds[0].revents != 0
+        if rang { doorbell.acknowledge() }
+        if fds[1].revents != 0 {
+            var b = [UInt8](repeating: 0, count: 16)
+            _ = read(signalPipe[0], &b, b.count)
+            if stopping == nil {
+                printError("\(tool): signal: detaching replay from domain \(domain), then draining the ring")
+                stopping = monotonicSeconds()
+                do { try tt.detach(domain) } catch { printError("\(tool): \(error)") }
+            }
+        }
+        do {
+            try drain()
+        } catch {
+            return .finished(code: 1, result: "\(error)")
+        }
+        if let (e, at) = end {
+            let outcome = ReplayOutcome(end: e, at: at, divergence: divergence, original: recordingEnd())
+            return .finished(code: outcome.exitCode, result: outcome.message(domain: "\(domain)"))
+        }
+        let now = monotonicSeconds()
+        let periodic = now - lastCheck >= 0.2
+        do {
+            try feed(kickIfWaiting: rang || periodic)
+        } catch {
+            return .finished(code: 1, result: "\(error)")
+        }
+        if now - lastFlush >= 1 {
+            do { try writer.flush() } catch { return .finished(code: 1, result: "\(error)") }
+            lastFlush = now
+        }
+        if periodic {
+            lastCheck = now
+            if let s = try? tt.status(domain) { lastStatus = s }
+            let info = host.domainInfo(domain)
+            if info == nil || info!.dying {
+                try? drain()
+                if end == nil {
+                    return .finished(code: 1, result: "domain \(domain) is gone before the replay's END record")
+                }
+                return step()
+            }
+        }
+        if let t = stopping, now - t > 5 {
+            return .finished(code: 1, result: "no END record 5 s after the detach")
+        }
+        return .running
+    }
+
+    /// The recording's END (nil: its log has none).
+    private func recordingEnd() -> End? {
+        guard let r = feeder.recordingEnd(), case .end(let e) = r.payload else { return nil }
+        return e
+    }
+
+    /// Moves everything the log ring holds into the replay log.
+    func drain() throws {
+        var rounds = 0
+        while consumer.pendingBytes > 0 && rounds < 16 {
+            rounds += 1
+            let b = try consumer.consume(maxBytes: 1 << 20) { span, recs in
+                try writer.appendRaw(span)
+                for r in recs { handle(r) }
+            }
+            records += UInt64(b.records)
+            landmarks += UInt64(b.landmarks)
+            recordBytes += UInt64(b.recordBytes)
+            if b.needsKick {
+                kicks += 1
+                try doorbell.notify()
+            }
+            if end != nil { return }
+        }
+        if consumer.producerWaiting {
+            kicks += 1
+            try doorbell.notify()
+        }
+    }
+
+    /// Hands Xen more of the recording; kicks it when it waits for records.
+    func feed(kickIfWaiting: Bool) throws {
+        let r = try feeder.feed(producer)
+        if r.finished && !notedFeedEnd {
+            notedFeedEnd = true
+            if let e = feeder.readError {
+                printError("\(tool): note: \(e); the replay stops there (the log ran out)")
+            } else if let s = feeder.stop, !s.isClean {
+                printError("\(tool): note: \(recordingPath): \(s); all of it is fed")
+            }
+            printError("\(tool): the whole recording is fed: \(feeder.recordsFed) records up to landmark \(feeder.lastLandmarkFed)")
+        }
+        if r.needsKick || (kickIfWaiting && producer.consumerWaiting) {
+            kicks += 1
+            try doorbell.notify()
+        }
+    }
+
+    func handle(_ r: Record) {
+        switch r.payload {
+        case .hypercall(let h) where h.nr == UInt64(TTABI.hypercallNumber) && h.args[0] == 1 && h.data.count >= 32:
+            // TTOP_io_send: struct xen_tt_io (32 bytes) then the bytes sent.
+            let device = h.data.withUnsafeBytes { $0.load(fromByteOffset: 0, as: UInt32.self) }
+            let len = Int(h.data.withUnsafeBytes { $0.load(fromByteOffset: 4, as: UInt32.self) })
+            if device == TTIODevice.console.rawValue {
+                let bytes = h.data[32..<min(h.data.count, 32 + len)]
+                consoleBytes += UInt64(bytes.count)
+                console.output(Array(bytes))
+            }
+        case .divergence(let d):
+            divergence = d
+        case .end(let e):
+            end = (e, r.position)
+        default:
+            break
+        }
+    }
+
+    /// Closes the replay log and the console, prints the counters and the
+    /// result line; returns the exit code.
+    func finish(code: Int32, result: String) -> Int32 {
+        var code = code
+        var closed = true
+        do {
+            try writer.close()
+        } catch {
+            printError("\(tool): \(error)")
+            closed = false
+            code = 1
+        }
+        console.close()
+        printError("\(tool): replay log \(closed ? path : path + ".incomplete") closed")
+        var counters = "records \(records), bytes \(recordBytes), landmarks \(landmarks), fed \(feeder.recordsFed) records "
+            + "(\(feeder.bytesFed) bytes), kicks \(kicks), console bytes \(consoleBytes)"
+        if let s = lastStatus {
+            counters += ", replayed \(s.replayed), placed by signature \(s.signaturePlaced), breakpoint hits \(s.breakpointHits)"
+        }
+        printError("\(tool): \(counters)")
+        printError("\(tool): \(result)")
+        if let fd = resultFD { writeLine(fd, "\(tool): \(result)") }
+        if end == nil && code != 0 {
+            printError("\(tool): domain \(domain) stays paused once it waits for records (it never runs unreplayed); "
+                       + "inspect it, then 'xl destroy \(domain)'")
+        }
+        if let (e, _) = end, e.reason == .shutdown, actions[e.code] == "destroy" {
+            if let libxl = try? LibXL() {
+                do { try libxl.destroy(domain) } catch { printError("\(tool): \(error)") }
+            }
+        }
+        return code
+    }
+}

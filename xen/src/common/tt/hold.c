@@ -307,28 +307,64 @@ static unsigned int hold_release(struct tt_domain *t, struct vcpu *v)
     ASSERT(v == current);
 
     spin_lock_irqsave(&t->hold.lock, flags);
-    nr = t->hold.nr;
+    nr = min(t->hold.nr, TT_RELEASE_MAX - t->hold.released);
     if ( !nr )
     {
         spin_unlock_irqrestore(&t->hold.lock, flags);
         return 0;
     }
-    bitmap_copy(ports, t->hold.ports, TT_HOLD_PORTS);
-    bitmap_copy(vectors, t->hold.vectors, 256);
-    bitmap_copy(level, t->hold.level, 256);
-    bitmap_zero(t->hold.ports, TT_HOLD_PORTS);
-    bitmap_zero(t->hold.vectors, 256);
-    bitmap_zero(t->hold.level, 256);
     since = t->hold.since;
-    t->hold.nr = 0;
-    t->hold.since = 0;
-    t->hold.expired = false;
-    /*
-     * Under the lock: once it is dropped another CPU may hold a new item
-     * and arm the timer for it, which must then stay armed.  The timer's
-     * handler does not take this lock.
-     */
-    stop_timer(&t->hold.timer);
+    if ( nr == t->hold.nr )
+    {
+        bitmap_copy(ports, t->hold.ports, TT_HOLD_PORTS);
+        bitmap_copy(vectors, t->hold.vectors, 256);
+        bitmap_copy(level, t->hold.level, 256);
+        bitmap_zero(t->hold.ports, TT_HOLD_PORTS);
+        bitmap_zero(t->hold.vectors, 256);
+        bitmap_zero(t->hold.level, 256);
+        t->hold.nr = 0;
+        t->hold.since = 0;
+        t->hold.expired = false;
+        /*
+         * Under the lock: once it is dropped another CPU may hold a new
+         * item and arm the timer for it, which must then stay armed.  The
+         * timer's handler does not take this lock.
+         */
+        stop_timer(&t->hold.timer);
+    }
+    else
+    {
+        /*
+         * More than this exit's share of the log ring: the first nr go
+         * (ports, then vectors, ascending), the rest wait for the next
+         * landmark, their timer still armed.
+         */
+        unsigned int n = 0;
+
+        bitmap_zero(ports, TT_HOLD_PORTS);
+        bitmap_zero(vectors, 256);
+        bitmap_zero(level, 256);
+        for_each_set_bit ( i, t->hold.ports, TT_HOLD_PORTS )
+        {
+            if ( n == nr )
+                break;
+            __set_bit(i, ports);
+            __clear_bit(i, t->hold.ports);
+            n++;
+        }
+        for_each_set_bit ( i, t->hold.vectors, 256 )
+        {
+            if ( n == nr )
+                break;
+            __set_bit(i, vectors);
+            if ( test_bit(i, t->hold.level) )
+                __set_bit(i, level);
+            __clear_bit(i, t->hold.vectors);
+            n++;
+        }
+        t->hold.nr -= nr;
+    }
+    t->hold.released += nr;
     spin_unlock_irqrestore(&t->hold.lock, flags);
 
     held = NOW() - since;
@@ -431,7 +467,8 @@ void tt_svm_intr_assist(struct vcpu *v)
             hold_release_memory(t, v);
 
             spin_lock_irqsave(&t->hold.lock, flags);
-            if ( !t->hold.nr )
+            /* Nothing left, or the rest waits for the next landmark. */
+            if ( !t->hold.nr || t->hold.released >= TT_RELEASE_MAX )
             {
                 t->hold.at_landmark = false;
                 spin_unlock_irqrestore(&t->hold.lock, flags);

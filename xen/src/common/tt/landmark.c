@@ -224,6 +224,8 @@ static bool hypercall_is_outside(uint64_t nr, uint64_t a1)
         case XENMEM_populate_physmap:
         case XENMEM_exchange:
         case XENMEM_maximum_ram_page:
+        case XENMEM_current_reservation:
+        case XENMEM_maximum_reservation:
             return true;
         }
         return false;
@@ -231,8 +233,10 @@ static bool hypercall_is_outside(uint64_t nr, uint64_t a1)
     case __HYPERVISOR_hvm_op:           /* host time */
         return a1 == HVMOP_get_time;
 
-    case __HYPERVISOR_vcpu_op:          /* host time */
-        return a1 == VCPUOP_get_runstate_info;
+    case __HYPERVISOR_vcpu_op:
+        /* Host time (set_singleshot_timer: -ETIME), the host's CPU. */
+        return a1 == VCPUOP_get_runstate_info ||
+               a1 == VCPUOP_set_singleshot_timer || a1 == VCPUOP_get_physid;
 
     case __HYPERVISOR_sched_op:         /* a timeout races with events */
         return a1 == SCHEDOP_poll;

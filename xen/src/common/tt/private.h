@@ -109,6 +109,15 @@ struct tt_deferred {
     uint32_t off, len;          /* payload in tt_domain.defer_buf */
 };
 
+/*
+ * Held items released between two checks of the log ring's headroom (the
+ * end of an exit and the next one): 64 items log at most 128 interrupt
+ * records of 216 bytes, which with the landmark's own record, the
+ * deferred ones, the time writes and END keeps one exit's records within
+ * TT_EXIT_MAX_BYTES.  The rest wait for the next landmark.
+ */
+#define TT_RELEASE_MAX 64U
+
 /* 2-level event channels of a 64-bit guest: 64 words of 64 bits. */
 #define TT_HOLD_PORTS 4096
 /* A mem_dirty bit beside the TT_MEM_* kinds: the pvclock write was forced. */
@@ -134,6 +143,7 @@ struct tt_hold {
     /* The TT vCPU only. */
     bool releasing;             /* applying held items: hooks let them by */
     bool by_signature;          /* ... between landmarks (liveness) */
+    unsigned int released;      /* since the last headroom check */
     uint64_t late;              /* releases after more than twice the bound */
 };
 
@@ -224,6 +234,7 @@ struct tt_domain {
     struct tt_ring log;
     uint64_t records;           /* records written (PAD not counted) */
     uint64_t dropped;           /* records refused: no ring, ended, full */
+    bool lost;                  /* a live domain's record was refused */
     uint64_t ring_waits;        /* times the vCPU waited for the daemon */
     bool waiting;               /* vCPU paused by the headroom rule */
     bool ended;                 /* TT_REC_END written: nothing after it */

@@ -125,6 +125,9 @@ static int ring_put(struct tt_domain *t, unsigned int type,
 
  drop:
     t->dropped++;
+    /* A running domain must never lose one: tt_exit_done() stops it. */
+    if ( r->nr_pages && !t->ended )
+        t->lost = true;
     return -ENOSPC;
 }
 
@@ -249,6 +252,21 @@ void tt_exit_done(struct tt_domain *t)
         ring_put_end(t, t->end_reason, t->end_code, &kick);
         t->end_pending = false;
     }
+
+    /*
+     * A record was refused (a bug: the budget below makes it impossible):
+     * the log is not whole any more, so the guest stops here, paused for
+     * good, rather than run on with something unrecorded.
+     */
+    if ( t->lost && !t->ended )
+    {
+        printk(XENLOG_G_ERR "tt: %pd: a record was lost at landmark %"PRIu64
+               "; the guest is paused\n", t->d, t->landmarks);
+        ring_put_end(t, TT_END_CRASH, 0, &kick);
+        vcpu_pause_nosync(v);
+    }
+    /* The next exit starts with a fresh share of held items to release. */
+    t->hold.released = 0;
 
     /* The headroom rule. */
     if ( r->nr_pages && !t->ended && !t->waiting &&

@@ -85,7 +85,10 @@ for n in "${names[@]}"; do
 		mkdir -p "$share"
 		cp "$(dom0_script "$n")" "$share/scenario.sh"
 		cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
-		if (lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
+		# A scenario may need longer than LAB_TIMEOUT: "# lab-timeout: N".
+		tmo=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
+		if [ -n "$tmo" ] && [ "$tmo" -gt "$LAB_TIMEOUT" ]; then :; else tmo=$LAB_TIMEOUT; fi
+		if (LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
 			echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
 			grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
 			st=$(cat "$share/status")

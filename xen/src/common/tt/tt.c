@@ -184,6 +184,13 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     rc = tt_hold_init(t);
     if ( rc )
         goto unlock;
+    /*
+     * The wallclock in shared_info was written when the domain was
+     * created, at a host time replay cannot know: write it again at the
+     * first entry, where it is logged (position 0) and replay applies it.
+     */
+    if ( t->mode == TT_MODE_RECORD )
+        set_bit(TT_MEM_WALLCLOCK, &t->hold.mem_dirty);
 
     t->attach_paused = true;
     d->tt = t;

@@ -27,6 +27,20 @@ struct Deviced: ParsableCommand {
               ttd-deviced -f /var/lib/tt-xen/logs/clientA.ttlog --domain clientA --console-pty &
               xl unpause clientA                   # after ttd-deviced says 'recording'
 
+            The seed's way: started without --domain, it waits for the next \
+            domain that ttd-xl creates with time_travel, records it into FILE \
+            (or replays FILE into it, as ttd-xl's tt_replay_flag says), then \
+            exits:
+
+              ttd-deviced -f /var/lib/ttd/ttd.log &
+              ttd-xl create clientA.conf time_travel="ttd_flag=1" -c
+
+            It listens on /run/tt-xen/ttd-deviced.sock (its pid and FILE in \
+            /run/tt-xen/ttd-deviced.wait); ttd-xl hands it the domain and the \
+            options it would pass on the command line, and waits for its ready \
+            byte there. Its messages stay on its own standard error. Without a \
+            waiting daemon, ttd-xl starts one for the domain.
+
             Recording: it attaches recording to the domain (TTOP_attach: the \
             domain must be paused and never have run), sets up and maps its log \
             ring, binds the ring's doorbell, writes the log header (Xen version, \
@@ -68,8 +82,11 @@ struct Deviced: ParsableCommand {
     @Option(name: .customShort("f"), help: ArgumentHelp("The log file to write, or with --replay the recording to replay (default /var/lib/tt-xen/logs/NAME.ttlog).", valueName: "file"))
     var file: String?
 
-    @Option(name: .customLong("domain"), help: ArgumentHelp("The domain to record or replay into, by id or name (created paused, never run).", valueName: "id|name"))
-    var domain: String
+    @Option(name: .customLong("domain"), help: ArgumentHelp("The domain to record or replay into, by id or name (created paused, never run). Without it: wait for the next domain ttd-xl creates with time_travel.", valueName: "id|name"))
+    var domain: String?
+
+    /// The --domain argument (sessions run only once there is one).
+    var domainName: String { domain ?? "" }
 
     @Flag(name: .customLong("replay"), help: "Replay the log FILE into the domain instead of recording it.")
     var replay = false
@@ -150,6 +167,7 @@ struct Deviced: ParsableCommand {
     }
 
     func run() throws {
+        guard domain != nil else { serveNextDomain() }
         if replay {
             let session: ReplaySession
             do {
@@ -215,5 +233,83 @@ func mkdirs(_ path: String) {
     for part in path.split(separator: "/") {
         p += "/" + part
         mkdir(p, 0o755)
+    }
+}
+
+// MARK: - Waiting for the next domain
+
+extension Deviced {
+    /// No --domain: waits on WaitingDaemon.socketPath for ttd-xl to hand over
+    /// the next time-traveling domain, then records or replays it.
+    func serveNextDomain() -> Never {
+        let tool = "ttd-deviced"
+        mkdirs("/run/tt-xen")
+        if let other = WaitingDaemon.find(), other.pid != getpid() {
+            let fd = WaitingDaemon.connect()
+            if fd >= 0 {
+                close(fd)
+                fail(tool, "another ttd-deviced (pid \(other.pid), log \(other.log)) waits already for the next domain")
+            }
+        }
+        let listener = WaitingDaemon.listen()
+        guard listener >= 0 else {
+            fail(tool, "cannot listen on \(WaitingDaemon.socketPath): \(String(cString: strerror(errno))) (run it as root in dom0)")
+        }
+        let log = file ?? "/var/lib/tt-xen/logs/NAME.ttlog"
+        let info = "\(getpid())\n\(file ?? "")\n"
+        let ifd = open(WaitingDaemon.infoPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if ifd >= 0 {
+            _ = info.withCString { write(ifd, $0, strlen($0)) }
+            close(ifd)
+        }
+        func cleanUp() {
+            close(listener)
+            unlink(WaitingDaemon.socketPath)
+            unlink(WaitingDaemon.infoPath)
+        }
+        installSignalHandlers()
+        printError("\(tool): waiting for the next time-traveling domain (ttd-xl create CONF time_travel=...); log \(log)")
+        while true {
+            var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, -1) < 0 { continue }
+            if fds[1].revents != 0 {
+                cleanUp()
+                fail(tool, "signal: stopped waiting; no domain served", code: 0)
+            }
+            guard fds[0].revents != 0 else { continue }
+            let conn = accept(listener, nil, nil)
+            guard conn >= 0 else { continue }
+            _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+            guard let line = WaitingDaemon.readLine(conn, seconds: 5), let request = WaitingDaemon.decode(line) else {
+                printError("\(tool): ignored a connection without a request")
+                close(conn)
+                continue
+            }
+            cleanUp()
+            var o = self
+            o.domain = request["domain"]
+            o.replay = request["mode"] == "replay"
+            if let f = request["log"], !f.isEmpty { o.file = f }
+            o.consolePty = true
+            o.consoleFile = request["console-file"] ?? o.consoleFile
+            o.kernel = request["kernel"] ?? o.kernel
+            o.ramdisk = request["ramdisk"] ?? o.ramdisk
+            o.config = request["config"] ?? o.config
+            o.onPoweroff = request["on-poweroff"] ?? o.onPoweroff
+            o.onReboot = request["on-reboot"] ?? o.onReboot
+            o.onCrash = request["on-crash"] ?? o.onCrash
+            o.readyFD = conn
+            o.resultFD = o.replay ? conn : nil
+            printError("\(tool): ttd-xl hands over domain \(o.domainName) to \(o.replay ? "replay" : "record")")
+            do {
+                try o.validate()
+                try o.run()
+            } catch {
+                if o.replay { writeLine(conn, "\(tool): \(error)\nexit 1") }
+                fail(tool, "\(error)")
+            }
+            Glibc.exit(0)
+        }
     }
 }

@@ -36,10 +36,10 @@ struct RecordSession {
 
     init(_ o: Deviced) throws {
         let libxl = try LibXL()
-        domain = try libxl.domain(o.domain)
+        domain = try libxl.domain(o.domainName)
         host = try XenHost()
         guard let info = host.domainInfo(domain) else {
-            throw XenError.call(what: "domain \(o.domain)", detail: "no such domain (xl list shows the domains)")
+            throw XenError.call(what: "domain \(o.domainName)", detail: "no such domain (xl list shows the domains)")
         }
         name = libxl.name(of: domain) ?? "domain-\(domain)"
         path = o.file ?? "/var/lib/tt-xen/logs/\(name).ttlog"
@@ -94,7 +94,7 @@ struct RecordSession {
         if let fd = o.readyFD {
             var b: UInt8 = 1
             _ = write(fd, &b, 1)
-            close(fd)
+            if fd != o.resultFD { close(fd) }
         }
     }
 

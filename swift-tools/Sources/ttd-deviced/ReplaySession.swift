@@ -66,10 +66,10 @@ final class ReplaySession {
 
     init(_ o: Deviced) throws {
         let libxl = try LibXL()
-        domain = try libxl.domain(o.domain)
+        domain = try libxl.domain(o.domainName)
         host = try XenHost()
         guard let info = host.domainInfo(domain) else {
-            throw XenError.call(what: "domain \(o.domain)", detail: "no domain of that id (xl list shows the domains)")
+            throw XenError.call(what: "domain \(o.domainName)", detail: "no domain of that id (xl list shows the domains)")
         }
         name = libxl.name(of: domain) ?? "domain-\(domain)"
         actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
@@ -176,7 +176,7 @@ final class ReplaySession {
         if let fd = o.readyFD {
             var b: UInt8 = 1
             _ = write(fd, &b, 1)
-            close(fd)
+            if fd != o.resultFD { close(fd) }
         }
     }
 
@@ -332,7 +332,7 @@ final class ReplaySession {
         }
         printError("\(tool): \(counters)")
         printError("\(tool): \(result)")
-        if let fd = resultFD { writeLine(fd, "\(tool): \(result)") }
+        if let fd = resultFD { writeLine(fd, "\(tool): \(result)\nexit \(code)") }
         if end == nil && code != 0 {
             printError("\(tool): domain \(domain) stays paused once it waits for records (it never runs unreplayed); "
                        + "inspect it, then 'xl destroy \(domain)'")

@@ -71,6 +71,12 @@ struct Create: ParsableCommand {
             names where), 3 the log ran out, 4 the guest ended otherwise, 1 an \
             error. With -p it does not wait: 'xl unpause ID' starts the replay, \
             whose result goes to the daemon's messages.
+
+            When a ttd-deviced started without --domain waits for the next \
+            domain (the seed's 'ttd-deviced -f FILE' first; it listens on \
+            /run/tt-xen/ttd-deviced.sock), ttd-xl hands the domain to it instead \
+            of starting one: its FILE is the log (unless --log), and its \
+            messages stay on its own standard error.
             """)
 
     @Argument(help: ArgumentHelp("The xl domain config file.", valueName: "config"))
@@ -243,6 +249,9 @@ struct Create: ParsableCommand {
     /// only that exists.  Returns the path and the header.
     func findRecording(name: String) throws -> (path: String, header: LogHeader) {
         var path = log ?? "/var/lib/tt-xen/logs/\(name).ttlog"
+        if log == nil, let w = WaitingDaemon.find(), !w.log.isEmpty {
+            path = w.log         // the waiting ttd-deviced's -f FILE
+        }
         if !fileExists(path) && fileExists(path + ".incomplete") {
             printError("ttd-xl: \(path) does not exist; replaying \(path).incomplete (not closed cleanly: "
                        + "it replays up to its last whole chunk)")
@@ -257,6 +266,7 @@ struct Create: ParsableCommand {
     /// Starts ttd-deviced for the paused domain (recording, or replaying the
     /// log `replaying`) and waits for its ready byte.
     func startDaemon(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, tool: String) throws -> DaemonHandle {
+        if let waiting = try handOver(domid, spec, replaying: replaying, tool: tool) { return waiting }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw ToolError("pipe: \(String(cString: strerror(errno)))") }
         var results: [Int32] = [-1, -1]
@@ -326,14 +336,58 @@ struct Create: ParsableCommand {
             throw ToolError(n == 0 ? "ttd-deviced was not ready after \(readyTimeout) s (see \(daemonLog))"
                                    : "ttd-deviced failed: \(last ?? "see \(daemonLog)")")
         }
-        return DaemonHandle(pid: pid, pty: readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters(),
+        return DaemonHandle(pid: pid, child: true, pty: readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters(),
                             messages: daemonLog, resultFD: replaying != nil ? results[0] : -1)
+    }
+
+    /// Hands the domain to a ttd-deviced started without --domain, when one
+    /// waits (WaitingDaemon), and waits for its ready byte; nil when none waits.
+    func handOver(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, tool: String) throws -> DaemonHandle? {
+        guard let w = WaitingDaemon.find() else { return nil }
+        let fd = WaitingDaemon.connect()
+        guard fd >= 0 else { return nil }
+        var dir = "/var/log/xen"
+        if access(dir, W_OK) != 0 { dir = "/tmp" }
+        mkdir("\(dir)/console", 0o755)
+        var request: [(String, String)] = [("domain", String(domid.rawValue)), ("mode", replaying == nil ? "record" : "replay"),
+                                           ("config", config), ("console-file", "\(dir)/console/guest-\(spec.name).log"),
+                                           ("on-poweroff", spec.onPoweroff == .destroy ? "destroy" : "preserve"),
+                                           ("on-reboot", spec.onReboot == .preserve ? "preserve" : "destroy"),
+                                           ("on-crash", spec.onCrash == .preserve ? "preserve" : "destroy")]
+        if let replaying { request.append(("log", replaying)) } else if let log { request.append(("log", log)) }
+        if let k = spec.kernel, fileExists(k) { request.append(("kernel", k)) }
+        if let r = spec.ramdisk, fileExists(r) { request.append(("ramdisk", r)) }
+        let line = WaitingDaemon.encode(request)
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+        let messages = "the standard error of ttd-deviced (pid \(w.pid))"
+        printError("\(tool): handed domain \(domid) to the waiting ttd-deviced (pid \(w.pid)) to "
+                   + "\(replaying == nil ? "record" : "replay"); its messages: \(messages)")
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var b: UInt8 = 0
+        let n = poll(&p, 1, Int32(readyTimeout * 1000))
+        let got = n > 0 ? read(fd, &b, 1) : 0
+        guard got == 1, b == 1 else {
+            var why = got == 1 ? String(decoding: [b], as: UTF8.self) : ""
+            if got == 1, let rest = WaitingDaemon.readLine(fd, seconds: 1) { why += rest }
+            close(fd)
+            if why.hasPrefix("ttd-deviced: ") { why.removeFirst("ttd-deviced: ".count) }
+            throw ToolError(n == 0 ? "the waiting ttd-deviced (pid \(w.pid)) was not ready after \(readyTimeout) s"
+                                   : "the waiting ttd-deviced (pid \(w.pid)) failed: \(why.isEmpty ? "see its messages" : why)")
+        }
+        let pty = readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters()
+        if replaying == nil {
+            close(fd)
+            return DaemonHandle(pid: w.pid, child: false, pty: pty, messages: messages, resultFD: -1)
+        }
+        return DaemonHandle(pid: w.pid, child: false, pty: pty, messages: messages, resultFD: fd)
     }
 }
 
 /// A ttd-deviced that ttd-xl started.
 struct DaemonHandle {
     let pid: pid_t
+    /// Started by this ttd-xl (else a waiting daemon it handed the domain to).
+    let child: Bool
     /// The console pty, when it serves one.
     let pty: String?
     /// Where its messages go.
@@ -341,11 +395,14 @@ struct DaemonHandle {
     /// The read end of its --result-fd, or -1.
     let resultFD: Int32
 
-    /// Waits for it to exit: its exit code and its result line (without "ttd-deviced: ").
+    /// Waits for it to exit: its exit code and its result line (without
+    /// "ttd-deviced: ").  A daemon that is not our child says its code on
+    /// the result descriptor ("exit N").
     func wait() -> (Int32, String) {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if child { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
         var text = ""
+        var said: Int32? = nil
         if resultFD >= 0 {
             var buf = [UInt8](repeating: 0, count: 4096)
             var all: [UInt8] = []
@@ -356,10 +413,16 @@ struct DaemonHandle {
                 all += buf[0..<n]
             }
             close(resultFD)
-            text = String(decoding: all, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            for l in String(decoding: all, as: UTF8.self).split(separator: "\n") {
+                if l.hasPrefix("exit "), let c = Int32(l.dropFirst(5)) { said = c } else { text = String(l) }
+            }
         }
         if text.hasPrefix("ttd-deviced: ") { text.removeFirst("ttd-deviced: ".count) }
-        let (code, how) = exitStatus(status)
+        var (code, how) = exitStatus(status)
+        if !child {
+            code = said ?? 1
+            how = said == nil ? "ended" : "exited with code \(code)"
+        }
         if text.isEmpty {
             text = "ttd-deviced \(how) without a result (see \(messages))"
         }

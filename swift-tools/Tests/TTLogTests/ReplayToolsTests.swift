@@ -90,4 +90,15 @@ final class ReplayToolsTests: XCTestCase {
         let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         XCTAssertEqual(left, ["rec.log", "taken"], "no replay log written")
     }
+
+    /// The request ttd-xl hands a waiting ttd-deviced.
+    func testWaitingDaemonRequest() {
+        let line = WaitingDaemon.encode([("domain", "7"), ("mode", "replay"), ("log", "/l/a b.ttlog"), ("config", "/etc/xen/c=1.conf")])
+        XCTAssertEqual(line, "domain=7\tmode=replay\tlog=/l/a b.ttlog\tconfig=/etc/xen/c=1.conf\n")
+        let d = WaitingDaemon.decode(String(line.dropLast()))
+        XCTAssertEqual(d, ["domain": "7", "mode": "replay", "log": "/l/a b.ttlog", "config": "/etc/xen/c=1.conf"])
+        XCTAssertNil(WaitingDaemon.decode("mode=record"), "no domain")
+        XCTAssertNil(WaitingDaemon.decode("domain=1\tgarbage"))
+        XCTAssertNil(WaitingDaemon.decode("GET / HTTP/1.0"))
+    }
 }

@@ -70,3 +70,77 @@ lab_guest_run() {
 	LAB_GUEST_SECS=$(($(date +%s) - t0))
 	return 0
 }
+
+# lab_tt_create CONFIG WHAT TIMEOUT ttd-xl-args...: ttd-xl create CONFIG
+# with the arguments, at most TIMEOUT seconds; wait until the guest is
+# gone (destroyed after 60 s more); show what ttd-xl and the daemon said.
+# LAB_RC holds ttd-xl's exit code, LAB_SECS the seconds it took, and
+# $PWD/WHAT.console the guest's console.
+lab_tt_create() {
+	local cfg=$1 what=$2 tmo=$3 name con t0
+	shift 3
+	name=$(lab_cfg_name "$cfg")
+	con=/var/log/xen/console/guest-$name.log
+	rm -f "$con"
+	t0=$(date +%s)
+	timeout "$tmo" ttd-xl create "$cfg" "$@" >"$PWD/$what.txt" 2>&1
+	LAB_RC=$?
+	LAB_SECS=$(($(date +%s) - t0))
+	echo "--- ttd-xl ($what, exit $LAB_RC, $LAB_SECS s)"
+	cat "$PWD/$what.txt"
+	echo "--- ttd-deviced ($what)"
+	cat "/var/log/xen/ttd-deviced-$name.log" 2>/dev/null
+	echo "--- end"
+	if ! lab_wait_gone "$name" 60; then
+		echo "guest $name still there after $what: destroying it"
+		xl list
+		xl destroy "$name" 2>/dev/null
+	fi
+	cp "$con" "$PWD/$what.console" 2>/dev/null || : >"$PWD/$what.console"
+}
+
+# lab_tt_pair CONFIG NAME AUTORUN [INPUT]: record the guest with
+# tt.autorun=AUTORUN (INPUT, if given, typed on its console 20 s after the
+# start), then replay it. Prints one ok/not ok line per check; returns 0 if
+# the replay was faithful (ttd-xl exit 0, consoles byte-identical, diff
+# clean). LAB_PAIR_SIG holds the interrupts the replay placed by signature.
+lab_tt_pair() {
+	local cfg=$1 pair=$2 autorun=$3 input=${4:-} log extra rep ok=0
+	log=$PWD/$pair.ttlog
+	rm -f "$log" "$log".*
+	extra="extra=\"console=hvc0 tt.autorun=$autorun\""
+	if [ -n "$input" ]; then
+		(sleep 20; echo "$input") |
+			lab_tt_create "$cfg" "$pair-record" 400 'time_travel="ttd_flag=1"' "$extra" --log "$log" -c
+	else
+		lab_tt_create "$cfg" "$pair-record" 400 'time_travel="ttd_flag=1"' "$extra" --log "$log" </dev/null
+	fi
+	local rsecs=$LAB_SECS
+	if [ "$LAB_RC" != 0 ] || ! [ -f "$log" ] || ! grep -q TT-GUEST-DONE "$pair-record.console"; then
+		lab_not_ok "$pair: recorded (exit $LAB_RC, log $([ -f "$log" ] && echo closed || echo missing))"
+		return 1
+	fi
+	lab_tt_create "$cfg" "$pair-replay" 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" --log "$log" </dev/null
+	LAB_PAIR_SIG=$(sed -n 's/.*placed by signature[^0-9]*\([0-9][0-9]*\).*/\1/p' "$pair-replay.txt" \
+		"/var/log/xen/ttd-deviced-$(lab_cfg_name "$cfg").log" 2>/dev/null | tail -n 1)
+	echo "$pair: record ${rsecs} s, replay ${LAB_SECS} s, signature placements ${LAB_PAIR_SIG:-?}"
+	echo "${pair}_record_secs=$rsecs" >>figures.txt
+	echo "${pair}_replay_secs=$LAB_SECS" >>figures.txt
+	[ "$LAB_RC" = 0 ] || { lab_not_ok "$pair: ttd-xl replay exited $LAB_RC"; ok=1; }
+	if cmp "$pair-record.console" "$pair-replay.console"; then
+		lab_ok "$pair: the replay's console is byte-identical to the recording's"
+	else
+		lab_not_ok "$pair: the replay's console differs from the recording's"
+		diff "$pair-record.console" "$pair-replay.console" | head -n 20
+		ok=1
+	fi
+	rep=$(ls "$log.$(lab_cfg_name "$cfg").replay."* 2>/dev/null | grep -v incomplete | head -n 1)
+	if [ -n "$rep" ] && ttd-read-log diff "$log" "$rep" >"$pair-diff.txt" 2>&1; then
+		lab_ok "$pair: ttd-read-log diff: no difference"
+	else
+		lab_not_ok "$pair: ttd-read-log diff ($rep)"
+		head -n 20 "$pair-diff.txt" 2>/dev/null
+		ok=1
+	fi
+	return $ok
+}

@@ -83,7 +83,13 @@ lab_tt_create() {
 	con=/var/log/xen/console/guest-$name.log
 	rm -f "$con"
 	t0=$(date +%s)
-	timeout "$tmo" ttd-xl create "$cfg" "$@" >"$PWD/$what.txt" 2>&1
+	if [ -n "${LAB_INPUT:-}" ]; then
+		# Typed on the guest's console (ttd-xl -c) 20 s after the start.
+		(sleep 20; echo "$LAB_INPUT") |
+			timeout "$tmo" ttd-xl create "$cfg" "$@" -c >"$PWD/$what.txt" 2>&1
+	else
+		timeout "$tmo" ttd-xl create "$cfg" "$@" >"$PWD/$what.txt" 2>&1 </dev/null
+	fi
 	LAB_RC=$?
 	LAB_SECS=$(($(date +%s) - t0))
 	echo "--- ttd-xl ($what, exit $LAB_RC, $LAB_SECS s)"
@@ -109,18 +115,13 @@ lab_tt_pair() {
 	log=$PWD/$pair.ttlog
 	rm -f "$log" "$log".*
 	extra="extra=\"console=hvc0 tt.autorun=$autorun\""
-	if [ -n "$input" ]; then
-		(sleep 20; echo "$input") |
-			lab_tt_create "$cfg" "$pair-record" 400 'time_travel="ttd_flag=1"' "$extra" --log "$log" -c
-	else
-		lab_tt_create "$cfg" "$pair-record" 400 'time_travel="ttd_flag=1"' "$extra" --log "$log" </dev/null
-	fi
+	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 'time_travel="ttd_flag=1"' "$extra" --log "$log"
 	local rsecs=$LAB_SECS
 	if [ "$LAB_RC" != 0 ] || ! [ -f "$log" ] || ! grep -q TT-GUEST-DONE "$pair-record.console"; then
 		lab_not_ok "$pair: recorded (exit $LAB_RC, log $([ -f "$log" ] && echo closed || echo missing))"
 		return 1
 	fi
-	lab_tt_create "$cfg" "$pair-replay" 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" --log "$log" </dev/null
+	LAB_INPUT= lab_tt_create "$cfg" "$pair-replay" 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" --log "$log"
 	LAB_PAIR_SIG=$(sed -n 's/.*placed by signature[^0-9]*\([0-9][0-9]*\).*/\1/p' "$pair-replay.txt" \
 		"/var/log/xen/ttd-deviced-$(lab_cfg_name "$cfg").log" 2>/dev/null | tail -n 1)
 	echo "$pair: record ${rsecs} s, replay ${LAB_SECS} s, signature placements ${LAB_PAIR_SIG:-?}"

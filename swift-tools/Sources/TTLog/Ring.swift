@@ -47,7 +47,7 @@ public enum RingError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .badControlPage(detail):
-            return "log ring: bad control page: \(detail)"
+            return "shared ring (log or replay): bad control page: \(detail)"
         case let .corrupt(at, detail):
             return "log ring corrupt at byte \(at): \(detail); the records before it were kept"
         case let .consumerCorrupt(detail):

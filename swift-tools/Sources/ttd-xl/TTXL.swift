@@ -227,7 +227,10 @@ struct Create: ParsableCommand {
                            + "its result goes to \(d.messages)")
                 return
             }
-            if console, let pty { relayConsole(pty, tool: tool, forwardInput: false) }
+            if console, let pty {
+                relayConsole(pty, tool: tool, forwardInput: false)
+                printError("\(tool): console closed; waiting for the replay's result (ttd-deviced pid \(d.pid))")
+            }
             let (code, result) = d.wait()
             stdOut.flush()
             printError("\(tool): \(result)")

@@ -93,8 +93,9 @@ final class ReplayTests: XCTestCase {
         XCTAssertTrue(feeder.finished)
         XCTAssertGreaterThan(kicks, 0)
         // Feeding after the end does nothing.
-        XCTAssertEqual(try feeder.feed(try RingProducer(control: SimulatedXen().control, data: SimulatedXen().data, dataBytes: 4096 * 32)),
-                       FeedResult())
+        let spare = SimulatedXen()
+        XCTAssertEqual(try feeder.feed(try spare.producer()), FeedResult())
+        XCTAssertEqual(spare.prod, 0)
     }
 
     func testALogCutShortFeedsItsWholeChunksThenEof() throws {

@@ -9,7 +9,9 @@
 #     closure resolved against the unpacked Debian packages (libc6 included),
 #     plus libgcc_s.so.1 that glibc dlopen()s (xl aborts without it);
 #   - Debian's busybox-static (/bin/busybox of the host) as the shell;
-#   - our tree from `make install DESTDIR=$OUT/lab/root`;
+#   - our tree from `make install DESTDIR=$OUT/lab/root`, plus ttd-log-gen
+#     from $OUT/swift/bin (a test tool: bad logs for the lab's scenarios;
+#     not part of `make install`);
 #   - ci/dom0-init as /init.
 # With LAB_DOM0=debian it also holds Debian's kernel modules that dom0 needs.
 #
@@ -162,6 +164,15 @@ done
 
 # Our tree. The hypervisor itself is not needed inside dom0.
 cp -a "$ROOT/." "$STAGE/"
+# ttd-log-gen, for the scenarios that need a bad log (alter, cut): a test
+# tool, built with the Swift tools but installed on no host.
+if [ -x "$OUT/swift/bin/ttd-log-gen" ]; then
+	install -m 0755 "$OUT/swift/bin/ttd-log-gen" "$STAGE/usr/sbin/ttd-log-gen"
+elif [ "${LAB_PARTIAL_INSTALL:-0}" = 1 ]; then
+	note "lab: LAB_PARTIAL_INSTALL: $OUT/swift/bin/ttd-log-gen is missing; the lab root lacks it"
+else
+	die "$OUT/swift/bin/ttd-log-gen is missing (the lab's scenarios use it). Run 'make -C swift-tools' (or 'make world') first."
+fi
 
 # Lab test tools (ci/tools/*.c), not part of the product: built here with
 # the host's gcc against Debian's libxen-dev and our public/tt.h.

@@ -20,6 +20,8 @@ public enum LogError: Error, Equatable, CustomStringConvertible {
     case zstd(path: String, detail: String)
     /// A record could not be written (writer side).
     case invalidRecord(detail: String)
+    /// A log may not be written there: it exists, or another process writes it.
+    case logInUse(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum LogError: Error, Equatable, CustomStringConvertible {
             return "\(path): zstd: \(detail)"
         case let .invalidRecord(detail):
             return "invalid record: \(detail)"
+        case let .logInUse(path, detail):
+            return "\(path): \(detail)"
         }
     }
 }

@@ -5,6 +5,9 @@
 // up to its last whole chunk.
 
 import CTTSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public final class LogWriter {
     public struct Options: Sendable {
@@ -40,12 +43,24 @@ public final class LogWriter {
     public private(set) var rawBytes: UInt64 = 0
     public private(set) var storedBytes: UInt64 = 0
 
-    public init(path: String, header: LogHeader, options: Options = Options()) throws {
+    public convenience init(path: String, header: LogHeader, options: Options = Options()) throws {
+        try self.init(path: path, file: try FileHandle.create(path + ".incomplete"), header: header, options: options)
+    }
+
+    /// Starts writing the log that `claim` holds (FILE.incomplete, locked).
+    public convenience init(claim: LogClaim, header: LogHeader, options: Options = Options()) throws {
+        guard let f = claim.file else {
+            throw LogError.logInUse(path: claim.incompletePath, detail: "the claim on this log was released")
+        }
+        try self.init(path: claim.path, file: f, header: header, options: options)
+    }
+
+    private init(path: String, file: FileHandle, header: LogHeader, options: Options) throws {
         self.path = path
         self.incompletePath = path + ".incomplete"
         self.options = options
         precondition(options.chunkSize > 0 && options.chunkSize <= LogFormat.maxChunkBytes / 2)
-        file = try FileHandle.create(incompletePath)
+        self.file = file
         chunk = ByteWriter(capacity: options.chunkSize + 4096)
         let h = header.encoded()
         try h.withUnsafeBytes { (b) throws in try file.write(b) }
@@ -171,5 +186,52 @@ public final class LogWriter {
         closed = true
         try flush()
         try file.close()
+    }
+}
+
+/// A recording's log, claimed before the recording starts: FILE.incomplete
+/// created and locked (flock), so that a log that exists, one that another
+/// process writes, or a path that cannot be written fails before anything
+/// else is done.  `LogWriter(claim:header:)` then writes into it.
+public final class LogClaim {
+    /// The name the log gets when closed cleanly.
+    public let path: String
+    /// The file claimed.
+    public let incompletePath: String
+    fileprivate(set) var file: FileHandle?
+
+    /// Claims `path`.  Without `overwrite` a recording never replaces a log:
+    /// an existing FILE or FILE.incomplete is refused.  With it, they are
+    /// replaced (FILE is removed once FILE.incomplete is locked), unless
+    /// another process holds FILE.incomplete's lock.
+    public init(path: String, overwrite: Bool) throws {
+        self.path = path
+        incompletePath = path + ".incomplete"
+        if !overwrite && FileHandle.exists(path) {
+            throw LogError.logInUse(path: path, detail: "exists already; a recording never overwrites a log "
+                                    + "(remove it, or give --force to replace it)")
+        }
+        do {
+            file = try FileHandle.createLocked(incompletePath, exclusive: !overwrite)
+        } catch LogError.system(_, _, let e, let message) where e == EEXIST {
+            _ = message
+            throw LogError.logInUse(path: incompletePath, detail: "exists already (a recording cut short, or one still "
+                                    + "running); a recording never overwrites a log (remove it, or give --force to replace it)")
+        } catch LogError.system(_, _, let e, _) where e == EWOULDBLOCK {
+            throw LogError.logInUse(path: incompletePath, detail: "another process is writing this log (a ttd-deviced "
+                                    + "still recording?); not even --force replaces it")
+        } catch LogError.system(_, _, let e, let message) {
+            throw LogError.logInUse(path: incompletePath, detail: "cannot create the log: \(message) (errno \(e))")
+        }
+        if overwrite { FileHandle.unlink(path) }
+    }
+
+    /// Gives the claim up when the recording did not start: FILE.incomplete
+    /// is removed (also after a LogWriter began writing it).
+    public func release() {
+        guard let f = file else { return }
+        FileHandle.unlink(incompletePath)
+        try? f.close()
+        file = nil
     }
 }

@@ -42,6 +42,21 @@ final class FileHandle {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Opens `path` for writing, creating it (`exclusive`: only if it does
+    /// not exist yet), and takes an exclusive advisory lock on it (flock).
+    /// Returns nil with errno EEXIST (exclusive, the file exists) or
+    /// EWOULDBLOCK (another process holds the lock).
+    static func createLocked(_ path: String, exclusive: Bool) throws -> FileHandle {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : 0), 0o644)
+        guard fd >= 0 else { throw failure("open", path) }
+        let h = FileHandle(fd: fd, path: path)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw failure("flock", path) }
+        guard ftruncate(fd, 0) == 0 else { throw failure("ftruncate", path) }
+        return h
+    }
+
+    static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
     static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw failure("rename to \(to)", from) }
     }

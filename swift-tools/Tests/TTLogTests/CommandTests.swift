@@ -150,7 +150,12 @@ final class CommandTests: XCTestCase {
             ("ttd-xl", ["help", "create"], ["USAGE: ttd-xl create <config> [<key=value> ...] [-c] [-p]", "--log <file>",
                                             "time_travel=\"ttd_flag=1, tt_replay_flag=1\" it replays the log",
                                             "2 replay diverged"]),
-            ("ttd-log-gen", ["--help"], ["SYNTHETIC", "--perturb <n>", "--no-close"]),
+            ("ttd-log-gen", ["--help"], ["SYNTHETIC", "generate (default)", "alter", "cut"]),
+            ("ttd-log-gen", ["help", "generate"], ["SYNTHETIC", "--perturb <n>", "--no-close"]),
+            ("ttd-log-gen", ["help", "alter"], ["USAGE: ttd-log-gen alter <in> <out>", "--record <n>", "--first <type>",
+                                                "--after-landmark <l>", "--field <field>", "--add <k>", "CPUID: eax of the result"]),
+            ("ttd-log-gen", ["help", "cut"], ["USAGE: ttd-log-gen cut <in> <out>", "--bytes <n>", "--at-landmark <l>",
+                                              "FILE.incomplete"]),
         ]
         for (tool, args, wanted) in pins {
             let r = try runTool(tool, args)

@@ -52,7 +52,12 @@ public final class LogWriter {
         guard let f = claim.file else {
             throw LogError.logInUse(path: claim.incompletePath, detail: "the claim on this log was released")
         }
+        if claim.overwrite { try f.truncate() }
+        claim.started = true
         try self.init(path: claim.path, file: f, header: header, options: options)
+        // --force: the log being replaced goes now that its successor has a
+        // header, so that a crash leaves no older FILE beside FILE.incomplete.
+        if claim.overwrite { FileHandle.unlink(claim.path) }
     }
 
     private init(path: String, file: FileHandle, header: LogHeader, options: Options) throws {
@@ -199,18 +204,28 @@ public final class LogClaim {
     /// The file claimed.
     public let incompletePath: String
     fileprivate(set) var file: FileHandle?
+    /// An existing FILE is replaced (removed once the writer starts).
+    public let overwrite: Bool
+    /// A LogWriter has started writing into the file.
+    fileprivate(set) var started = false
+    /// FILE.incomplete was there before the claim (--force).
+    private var existed = false
 
     /// Claims `path`.  Without `overwrite` a recording never replaces a log:
     /// an existing FILE or FILE.incomplete is refused.  With it, they are
-    /// replaced (FILE is removed once FILE.incomplete is locked), unless
-    /// another process holds FILE.incomplete's lock.
+    /// replaced when a LogWriter starts writing (FILE.incomplete truncated,
+    /// FILE removed; both stay as they are if the claim is released before),
+    /// unless another process holds
+    /// FILE.incomplete's lock.
     public init(path: String, overwrite: Bool) throws {
         self.path = path
+        self.overwrite = overwrite
         incompletePath = path + ".incomplete"
         if !overwrite && FileHandle.exists(path) {
             throw LogError.logInUse(path: path, detail: "exists already; a recording never overwrites a log "
                                     + "(remove it, or give --force to replace it)")
         }
+        existed = overwrite && FileHandle.exists(incompletePath)
         do {
             file = try FileHandle.createLocked(incompletePath, exclusive: !overwrite)
         } catch LogError.system(_, _, let e, let message) where e == EEXIST {
@@ -223,14 +238,13 @@ public final class LogClaim {
         } catch LogError.system(_, _, let e, let message) {
             throw LogError.logInUse(path: incompletePath, detail: "cannot create the log: \(message) (errno \(e))")
         }
-        if overwrite { FileHandle.unlink(path) }
     }
 
     /// Gives the claim up when the recording did not start: FILE.incomplete
-    /// is removed (also after a LogWriter began writing it).
+    /// is removed if this claim created it or a LogWriter began writing it.
     public func release() {
         guard let f = file else { return }
-        FileHandle.unlink(incompletePath)
+        if !existed || started { FileHandle.unlink(incompletePath) }
         try? f.close()
         file = nil
     }

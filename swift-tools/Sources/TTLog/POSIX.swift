@@ -51,8 +51,12 @@ final class FileHandle {
         guard fd >= 0 else { throw failure("open", path) }
         let h = FileHandle(fd: fd, path: path)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw failure("flock", path) }
-        guard ftruncate(fd, 0) == 0 else { throw failure("ftruncate", path) }
         return h
+    }
+
+    /// Empties the file and writes from its start again.
+    func truncate() throws {
+        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw FileHandle.failure("ftruncate", path) }
     }
 
     static func unlink(_ path: String) { _ = Glibc.unlink(path) }

@@ -37,6 +37,9 @@ public struct DomainSpec: Sendable {
     public var memoryMB = 128
     public var maxMemoryMB: Int? = nil
     public var vcpus = 1
+    /// xl's `hap`: true hardware-assisted paging, false shadow paging, nil
+    /// libxl's default (HAP when the host has it).
+    public var hap: Bool? = nil
     public var onPoweroff: ShutdownAction = .destroy
     public var onReboot: ShutdownAction = .restart
     public var onCrash: ShutdownAction = .destroy
@@ -115,6 +118,8 @@ public final class LibXL {
         }
         config.c_info.type = type
         config.c_info.name = dup(spec.name)
+        // xl parses `hap` into the create info's defbool (libxl 4.17: c_info.hap).
+        if let hap = spec.hap { libxl_defbool_set(&config.c_info.hap, hap) }
         libxl_domain_build_info_init_type(&config.b_info, type)
         config.b_info.max_vcpus = Int32(spec.vcpus)
         guard libxl_cpu_bitmap_alloc(ctx, &config.b_info.avail_vcpus, Int32(spec.vcpus)) == 0 else {
@@ -177,6 +182,10 @@ extension DomainConfig {
             var p: UnsafePointer<CChar>? = s
             return withUnsafePointer(to: &p) { xlu_disk_parse(cfgPointer, 1, $0, disk) }
         }
-        guard rc == 0 else { throw XenError.configValue(path: path, key: "disk", detail: "cannot parse '\(spec)'") }
+        guard rc == 0 else {
+            let message = takeReport()
+            throw XenError.configValue(path: path, key: "disk", detail: "cannot parse '\(spec)'"
+                                       + (message.isEmpty ? "" : " (libxlutil: \(message))"))
+        }
     }
 }

@@ -47,7 +47,11 @@ struct Deviced: ParsableCommand {
             guest name, memory, the domain's CPUID policy, SHA-256 of --kernel, \
             --ramdisk and --config, start time), then copies every record into \
             FILE (FILE.incomplete until it is closed cleanly; chunks flushed at \
-            least once a second). The guest's TT-io console goes to a pty \
+            least once a second). A recording never replaces a log: FILE.incomplete \
+            is created and locked before the domain is touched, and when FILE or \
+            FILE.incomplete exists already (or the path cannot be written) the \
+            daemon stops with one line, unless --force is given (which replaces \
+            them, but never a FILE.incomplete another daemon still writes). The guest's TT-io console goes to a pty \
             (--console-pty; its path is printed and kept in \
             /run/tt-xen/domain-ID.pty for 'ttd-xl console') and/or a file \
             (--console-file); what is typed on the pty goes to the guest.
@@ -121,6 +125,9 @@ struct Deviced: ParsableCommand {
     @Option(name: .customLong("bound-us"), help: ArgumentHelp("Liveness bound for held interrupts, guest microseconds (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
     var boundMicroseconds: UInt32 = 0
 
+    @Flag(name: .customLong("force"), help: "Recording: replace an existing FILE or FILE.incomplete (else the daemon refuses to start).")
+    var force = false
+
     @Flag(name: .customLong("zstd"), help: "Compress the log's chunks with zstd.")
     var zstd = false
 
@@ -149,7 +156,9 @@ struct Deviced: ParsableCommand {
                 throw ValidationError("cannot write the replay log beside \(file): its directory is not writable (give --replay-log PATH)")
             }
         } else {
-            if let file, !directoryIsWritable(forFile: file) {
+            // With --domain the recording claims FILE first thing (one line
+            // when it cannot); a waiting daemon checks the folder now.
+            if domain == nil, let file, !directoryIsWritable(forFile: file) {
                 throw ValidationError("cannot write \(file): its directory does not exist or is not writable")
             }
             if replayLog != nil { throw ValidationError("--replay-log needs --replay") }
@@ -299,6 +308,7 @@ extension Deviced {
             o.onPoweroff = request["on-poweroff"] ?? o.onPoweroff
             o.onReboot = request["on-reboot"] ?? o.onReboot
             o.onCrash = request["on-crash"] ?? o.onCrash
+            if request["force"] == "1" { o.force = true }
             o.readyFD = conn
             o.resultFD = o.replay ? conn : nil
             printError("\(tool): ttd-xl hands over domain \(o.domainName) to \(o.replay ? "replay" : "record")")

@@ -35,6 +35,18 @@ struct RecordSession {
     var end: End? = nil
 
     init(_ o: Deviced) throws {
+        // The log first: one that exists, that another daemon writes, or a
+        // path that cannot be written fails before the domain is touched.
+        var claim = try o.file.map { try LogClaim(path: $0, overwrite: o.force) }
+        do {
+            try self.init(o, claim: &claim)
+        } catch {
+            claim?.release()
+            throw error
+        }
+    }
+
+    private init(_ o: Deviced, claim: inout LogClaim?) throws {
         let libxl = try LibXL()
         domain = try libxl.domain(o.domainName)
         host = try XenHost()
@@ -43,11 +55,9 @@ struct RecordSession {
         }
         name = libxl.name(of: domain) ?? "domain-\(domain)"
         path = o.file ?? "/var/lib/tt-xen/logs/\(name).ttlog"
-        if o.file == nil {
+        if claim == nil {
             mkdirs("/var/lib/tt-xen/logs")
-            guard directoryIsWritable(forFile: path) else {
-                throw XenError.call(what: path, detail: "cannot write the log there; give -f FILE")
-            }
+            claim = try LogClaim(path: path, overwrite: o.force)
         }
         actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
 
@@ -85,7 +95,7 @@ struct RecordSession {
         h.startTimeNanoseconds = wallClockNanoseconds()
         h.logID = randomBytes(16)
         h.toolVersion = "ttd-deviced \(TTToolsVersion.string)"
-        writer = try LogWriter(path: path, header: h, options: .init(zstd: o.zstd))
+        writer = try LogWriter(claim: claim!, header: h, options: .init(zstd: o.zstd))
 
         console = try ConsoleBackend(pty: o.consolePty, file: o.consoleFile, domain: domain)
         installSignalHandlers()

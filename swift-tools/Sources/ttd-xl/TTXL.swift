@@ -28,7 +28,7 @@ struct TTXL: ParsableCommand {
 /// The config keys ttd-xl understands; any other is refused.
 let supportedKeys: Set<String> = [
     "name", "type", "kernel", "ramdisk", "cmdline", "extra", "root", "memory", "maxmem", "vcpus",
-    "on_poweroff", "on_reboot", "on_crash", "disk", "vif", "time_travel",
+    "on_poweroff", "on_reboot", "on_crash", "disk", "vif", "hap", "time_travel",
 ]
 
 struct Create: ParsableCommand {
@@ -39,8 +39,12 @@ struct Create: ParsableCommand {
             arguments override its settings as on xl's command line. Keys \
             understood: name, type, kernel, ramdisk, cmdline, extra, root, \
             memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash, disk, vif \
-            (bridge, mac, ip, script) and time_travel; any other key is refused \
-            (use xl create for such a domain).
+            (bridge, mac, ip, script), hap (1 hardware-assisted paging, 0 \
+            shadow paging; default: HAP when the host has it) and time_travel; \
+            any other key is refused (use xl create for such a domain). A \
+            number that is not one (memory = "lots", memory=abc) is refused \
+            naming the key; a config libxlutil cannot read is refused with \
+            libxlutil's message.
 
             Creates the domain paused with libxl. With time_travel="ttd_flag=1" \
             (type "pvh" and vcpus = 1 required) it starts ttd-deviced for it \
@@ -48,7 +52,9 @@ struct Create: ParsableCommand {
             ring, writes the log header and serves the TT-io console on a pty, \
             waits until the daemon is ready (30 s at most, else the domain is \
             destroyed), then unpauses the domain unless -p is given. The log goes \
-            to --log or /var/lib/tt-xen/logs/NAME.ttlog, the daemon's messages to \
+            to --log or /var/lib/tt-xen/logs/NAME.ttlog; a recording never \
+            replaces a log: when it or its .incomplete exists, nothing is created \
+            unless --force is given. The daemon's messages go to \
             /var/log/xen/ttd-deviced-NAME.log, the guest's console output also to \
             /var/log/xen/console/guest-NAME.log. Without time_travel it creates an \
             ordinary domain and unpauses it, as xl create does.
@@ -94,6 +100,9 @@ struct Create: ParsableCommand {
     @Option(name: .customLong("log"), help: ArgumentHelp("The log file of a recording, or the recording to replay (default /var/lib/tt-xen/logs/NAME.ttlog).", valueName: "file"))
     var log: String?
 
+    @Flag(name: .customLong("force"), help: "Recording: replace an existing log (and its .incomplete) instead of refusing.")
+    var force = false
+
     @Option(name: .customLong("ready-timeout"), help: ArgumentHelp("Seconds to wait for ttd-deviced (default 30).", valueName: "s"))
     var readyTimeout = 30
 
@@ -136,9 +145,12 @@ struct Create: ParsableCommand {
             let parts = [cfg.string("root").map { "root=\($0)" }, cfg.string("extra")].compactMap { $0 }
             spec.cmdline = parts.isEmpty ? nil : parts.joined(separator: " ")
         }
-        spec.memoryMB = cfg.integer("memory") ?? 128
-        spec.maxMemoryMB = cfg.integer("maxmem")
-        spec.vcpus = cfg.integer("vcpus") ?? 1
+        do {
+            spec.memoryMB = try cfg.integer("memory", range: 1...(1 << 30)) ?? 128
+            spec.maxMemoryMB = try cfg.integer("maxmem", range: 1...(1 << 30))
+            spec.vcpus = try cfg.integer("vcpus", range: 1...4096) ?? 1
+            spec.hap = try cfg.integer("hap", range: 0...1).map { $0 == 1 }
+        } catch { fail(tool, "\(error)") }
         func action(_ key: String, _ dflt: ShutdownAction) -> ShutdownAction {
             guard let v = cfg.string(key) else { return dflt }
             guard let a = ShutdownAction(rawValue: v) else {
@@ -184,6 +196,17 @@ struct Create: ParsableCommand {
                     fail(tool, "replay refused: \(m)")
                 }
             } catch { fail(tool, "\(error)") }
+        }
+
+        // Recording: never over an existing log (ttd-deviced refuses too,
+        // but here nothing has been created yet).
+        if tt.mode == .record, !force {
+            var path = log ?? "/var/lib/tt-xen/logs/\(spec.name).ttlog"
+            if log == nil, let w = WaitingDaemon.find(), !w.log.isEmpty { path = w.log }
+            for p in [path, path + ".incomplete"] where fileExists(p) {
+                fail(tool, "\(p) exists already; a recording never overwrites a log (remove it, or give --force "
+                     + "to replace it); no domain created")
+            }
         }
 
         let libxl: LibXL
@@ -285,8 +308,9 @@ struct Create: ParsableCommand {
                      "--on-crash", spec.onCrash == .preserve ? "preserve" : "destroy"]
         if let replaying {
             args += ["--replay", "-f", replaying, "--result-fd", String(results[1])]
-        } else if let log {
-            args += ["-f", log]
+        } else {
+            if let log { args += ["-f", log] }
+            if force { args.append("--force") }
         }
         if let k = spec.kernel, fileExists(k) { args += ["--kernel", k] }
         if let r = spec.ramdisk, fileExists(r) { args += ["--ramdisk", r] }
@@ -358,6 +382,7 @@ struct Create: ParsableCommand {
                                            ("on-reboot", spec.onReboot == .preserve ? "preserve" : "destroy"),
                                            ("on-crash", spec.onCrash == .preserve ? "preserve" : "destroy")]
         if let replaying { request.append(("log", replaying)) } else if let log { request.append(("log", log)) }
+        if replaying == nil && force { request.append(("force", "1")) }
         if let k = spec.kernel, fileExists(k) { request.append(("kernel", k)) }
         if let r = spec.ramdisk, fileExists(r) { request.append(("ramdisk", r)) }
         let line = WaitingDaemon.encode(request)
@@ -448,10 +473,16 @@ struct Console: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attach to the TT-io console of a recorded domain (Ctrl-] leaves).")
 
-    @Argument(help: ArgumentHelp("The domain id.", valueName: "domid"))
-    var domid: UInt32
+    @Argument(help: ArgumentHelp("The domain, by id or name.", valueName: "id|name"))
+    var domain: String
 
     func run() throws {
+        let domid: UInt32
+        if let n = UInt32(domain) {
+            domid = n
+        } else {
+            do { domid = try LibXL().domain(domain).rawValue } catch { fail("ttd-xl", "\(error)") }
+        }
         guard let pty = readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters() else {
             fail("ttd-xl", "domain \(domid) has no TT-io console (not recorded by ttd-deviced with --console-pty); try xl console \(domid)")
         }

@@ -77,7 +77,7 @@ lab_guest_run() {
 # LAB_RC holds ttd-xl's exit code, LAB_SECS the seconds it took, and
 # $PWD/WHAT.console the guest's console.
 lab_tt_create() {
-	local cfg=$1 what=$2 tmo=$3 name con t0
+	local cfg=$1 what=$2 tmo=$3 name con t0 t
 	shift 3
 	name=$(lab_cfg_name "$cfg")
 	con=/var/log/xen/console/guest-$name.log
@@ -91,17 +91,24 @@ lab_tt_create() {
 		timeout "$tmo" ttd-xl create "$cfg" "$@" >"$PWD/$what.txt" 2>&1 </dev/null
 	fi
 	LAB_RC=$?
+	# A recording's ttd-xl returns once the guest runs: wait for the guest
+	# to end (at most TIMEOUT), then for the daemon to drain and close.
+	if ! lab_wait_gone "$name" "$tmo"; then
+		echo "guest $name still there after $what: destroying it"
+		xl list
+		xl destroy "$name" 2>/dev/null
+	fi
+	t=0
+	while pidof ttd-deviced >/dev/null 2>&1 && [ $t -lt 60 ]; do
+		sleep 1
+		t=$((t + 1))
+	done
 	LAB_SECS=$(($(date +%s) - t0))
 	echo "--- ttd-xl ($what, exit $LAB_RC, $LAB_SECS s)"
 	cat "$PWD/$what.txt"
 	echo "--- ttd-deviced ($what)"
 	cat "/var/log/xen/ttd-deviced-$name.log" 2>/dev/null
 	echo "--- end"
-	if ! lab_wait_gone "$name" 60; then
-		echo "guest $name still there after $what: destroying it"
-		xl list
-		xl destroy "$name" 2>/dev/null
-	fi
 	cp "$con" "$PWD/$what.console" 2>/dev/null || : >"$PWD/$what.console"
 }
 

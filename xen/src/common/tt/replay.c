@@ -157,9 +157,12 @@ static void rp_stop(struct tt_domain *t, struct vcpu *v, unsigned int reason)
     tt_write_end(t, reason, 0);
     /*
      * Our own pause, never given back: the domain stays as it is for
-     * inspection until it is destroyed.  It must not run unreplayed.
+     * inspection until it is destroyed.  It must not run unreplayed.  The
+     * toolstack's pause too, so that `xl list` shows it paused (an `xl
+     * unpause` takes that one back, not ours).
      */
     vcpu_pause_nosync(v);
+    domain_pause_by_systemcontroller_nosync(t->d);
 }
 
 /* The log cannot be replayed further (bad ring, or it ran out). */

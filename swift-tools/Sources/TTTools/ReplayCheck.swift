@@ -51,10 +51,15 @@ public func replayMismatch(header: LogHeader, kernel: FileDigest?, ramdisk: File
     if let m = check("kernel", kernel, header.kernelSHA256, emptyMeansNone: false) { return m }
     if let m = check("ramdisk", ramdisk, header.initrdSHA256, emptyMeansNone: true) { return m }
     if let m = check("config", config, header.configSHA256, emptyMeansNone: false) { return m }
-    if let m = memoryBytes, m != header.memoryBytes {
-        return "memory: the domain has \(mebibytes(m)), the log was recorded with \(mebibytes(header.memoryBytes))"
-    }
+    if let m = memoryBytes { return replayMemoryMismatch(header: header, memoryBytes: m) }
     return nil
+}
+
+/// The memory check alone, once the domain exists (its files were checked
+/// before it was created): one line, or nil when it matches.
+public func replayMemoryMismatch(header: LogHeader, memoryBytes: UInt64) -> String? {
+    memoryBytes == header.memoryBytes ? nil
+        : "memory: the domain has \(mebibytes(memoryBytes)), the log was recorded with \(mebibytes(header.memoryBytes))"
 }
 
 func mebibytes(_ b: UInt64) -> String {

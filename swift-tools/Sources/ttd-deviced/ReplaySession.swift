@@ -93,9 +93,14 @@ final class ReplaySession {
         let recorded = reader.header
         if let why = replayRefusal(of: recorded, path: original) { throw ReplayError(why) }
         feeder = try ReplayFeeder(reader)
-        if let m = replayMismatch(header: recorded, kernel: try FileDigest(file: o.kernel),
-                                  ramdisk: try FileDigest(file: o.ramdisk), config: try FileDigest(file: o.config),
-                                  memoryBytes: info.maxPages * 4096) {
+        // The files when given (ttd-xl gives them; by hand they may be left
+        // out, and ttd-xl checked them already), the memory always.
+        let files = o.kernel != nil
+            ? replayMismatch(header: recorded, kernel: try FileDigest(file: o.kernel),
+                             ramdisk: try FileDigest(file: o.ramdisk), config: try FileDigest(file: o.config),
+                             memoryBytes: nil)
+            : nil
+        if let m = files ?? replayMemoryMismatch(header: recorded, memoryBytes: info.maxPages * 4096) {
             throw ReplayError("replay refused: \(m) (domain \(domain), log \(original))")
         }
         if let r = o.replayLog {

@@ -220,7 +220,7 @@ struct Create: ParsableCommand {
         if let r = recording {
             // The memory the domain got, measured as ttd-deviced records it.
             let memory = (try? XenHost())?.domainInfo(domid).map { $0.maxPages * 4096 }
-            if let m = replayMismatch(header: r.header, kernel: nil, ramdisk: nil, config: nil, memoryBytes: memory) {
+            if let memory, let m = replayMemoryMismatch(header: r.header, memoryBytes: memory) {
                 try? libxl.destroy(domid)
                 fail(tool, "replay refused: \(m) (memory = \(spec.memoryMB) in \(config)); domain \(domid) destroyed")
             }

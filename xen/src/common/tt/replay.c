@@ -367,6 +367,10 @@ static void rp_diverge(struct tt_domain *t, struct vcpu *v,
            reason < ARRAY_SIZE(div_names) ? div_names[reason] : "?",
            rec_name(expected->type));
 
+    /* What the guest did, then what differed: the two logs line up. */
+    if ( actual )
+        tt_record(t, actual->type, actual->flags, &t->pos, &actual->p,
+                  actual->len, actual->data, actual->dlen);
     tt_record(t, TT_REC_DIVERGENCE, 0, &t->pos, &div, sizeof(div), NULL, 0);
     rp_stop(t, v, TT_END_DIVERGED);
 }

@@ -544,7 +544,11 @@ static long tt_info(XEN_GUEST_HANDLE_PARAM(void) arg)
     /* d->tt cannot change while the domain's only vCPU is in here. */
     if ( !currd->tt )
         return -EPERM;
-    info.mode = currd->tt->mode;
+    /*
+     * RECORD in replay too: a replayed guest must not be able to tell
+     * that it is replayed, or it would run differently.
+     */
+    info.mode = TT_MODE_RECORD;
 
     return copy_to_guest(arg, &info, 1) ? -EFAULT : 0;
 }

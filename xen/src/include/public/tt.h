@@ -76,7 +76,8 @@
 
 struct xen_tt_info {
     uint32_t interface_version; /* OUT: TT_INTERFACE_VERSION */
-    uint32_t mode;              /* OUT: TT_MODE_* */
+    uint32_t mode;              /* OUT: TT_MODE_RECORD, also in replay: a
+                                   guest cannot tell the two apart */
     uint32_t devices;           /* OUT: bitmap of 1 << TT_DEV_* */
     uint32_t max_io;            /* OUT: largest xen_tt_io.len accepted */
 };

@@ -83,6 +83,9 @@ lab_tt_create() {
 	con=/var/log/xen/console/guest-$name.log
 	rm -f "$con"
 	t0=$(date +%s)
+	# What runs, shortly before the timeout ends ttd-xl: for a hang.
+	(sleep $((tmo - 5)); ps w >"$PWD/$what.ps" 2>&1) &
+	local watch=$!
 	if [ -n "${LAB_INPUT:-}" ]; then
 		# Typed on the guest's console (ttd-xl -c) 20 s after the start.
 		(sleep 20; echo "$LAB_INPUT") |
@@ -91,6 +94,14 @@ lab_tt_create() {
 		timeout "$tmo" ttd-xl create "$cfg" "$@" >"$PWD/$what.txt" 2>&1 </dev/null
 	fi
 	LAB_RC=$?
+	kill $watch 2>/dev/null
+	[ -s "$PWD/$what.ps" ] && { echo "--- processes before the timeout ($what)"; cat "$PWD/$what.ps"; }
+	# A replay that stopped (diverged, log ran out) keeps its domain paused
+	# for inspection: end it.
+	if [ "$LAB_RC" != 0 ] && xl list "$name" 2>/dev/null | tail -n 1 | awk '{print $5}' | grep -q p; then
+		echo "domain $name kept paused by a stopped replay: destroying it"
+		xl destroy "$name" 2>/dev/null
+	fi
 	# A recording's ttd-xl returns once the guest runs: wait for the guest
 	# to end (at most TIMEOUT), then for the daemon to drain and close.
 	if ! lab_wait_gone "$name" "$tmo"; then

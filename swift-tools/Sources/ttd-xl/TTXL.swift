@@ -434,6 +434,10 @@ struct DaemonHandle {
         if resultFD >= 0 {
             var buf = [UInt8](repeating: 0, count: 4096)
             var all: [UInt8] = []
+            // Our child has exited: take what it wrote, never wait for a
+            // writer that inherited the descriptor.  A daemon that is not our
+            // child closes it when it ends.
+            if child { _ = fcntl(resultFD, F_SETFL, fcntl(resultFD, F_GETFL) | O_NONBLOCK) }
             while true {
                 let n = read(resultFD, &buf, buf.count)
                 if n < 0 && errno == EINTR { continue }

@@ -96,6 +96,8 @@ struct tt_replay {
     uint64_t guest_dr0, guest_dr7, guest_dr6; /* the guest's own */
     uint64_t host_dr7;          /* Xen's DR7 around VMRUN while armed */
     s_time_t search_since;      /* NOW() when the search began */
+    unsigned int spot_hits;     /* hits of this spot's breakpoint ... */
+    unsigned int best_diff;     /* ... and the fewest fields that differed */
     /* Counters (TTOP_status). */
     uint64_t replayed;          /* records taken from the ring */
     uint64_t sig_placed;        /* interrupts placed by signature */

@@ -323,6 +323,8 @@ static void rec_info(unsigned int type, const void *p, unsigned int len,
     }
 }
 
+static void rp_report_search(const struct tt_domain *t);
+
 static const char *const div_names[] = {
     [TT_DIV_TYPE] = "another event", [TT_DIV_POSITION] = "another position",
     [TT_DIV_ARGS] = "other inputs", [TT_DIV_MISSED] = "passed it",
@@ -353,6 +355,8 @@ static void rp_diverge(struct tt_domain *t, struct vcpu *v,
 
     rec_info(expected->type, rec_payload(expected), expected->payload_len,
              &what, &n);
+    if ( t->rp.armed && (expected->flags & TT_RECF_SIGNATURE) )
+        rp_report_search(t);
     printk(XENLOG_G_ERR "TT_LOG:(cpu(%u): tt_replay_landmark) "
            "Error:Replay missed event:TT_REC_%s(%u),info:%s(%"PRIu64"):"
            "now (lm:%"PRIu64", ip:%#"PRIx64"), event (lm:%"PRIu64", "
@@ -578,6 +582,51 @@ static bool sig_equal(const struct xen_tt_regs *a, const struct xen_tt_regs *b)
     return !memcmp(a, b, offsetof(struct xen_tt_regs, pad));
 }
 
+/* The fields of struct xen_tt_regs, in order, for the report of a miss. */
+static const char *const sig_fields[] = {
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9",
+    "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags", "cr3", "cpl",
+};
+
+/* Bit i set: field i of the two signatures differs. */
+static unsigned int sig_diff(const struct xen_tt_regs *a,
+                             const struct xen_tt_regs *b)
+{
+    const uint64_t *pa = (const uint64_t *)a, *pb = (const uint64_t *)b;
+    unsigned int i, mask = 0;
+
+    for ( i = 0; i < 18; i++ )
+        if ( pa[i] != pb[i] )
+            mask |= 1U << i;
+    if ( a->cr3 != b->cr3 )
+        mask |= 1U << 18;
+    if ( a->cpl != b->cpl )
+        mask |= 1U << 19;
+
+    return mask;
+}
+
+/* Say how close the search for a signature came (a missed placement). */
+static void rp_report_search(const struct tt_domain *t)
+{
+    const struct tt_replay *rp = &t->rp;
+    char buf[160] = "";
+    unsigned int i, n = 0;
+
+    if ( !rp->spot_hits )
+    {
+        printk(XENLOG_G_ERR "tt: %pd: the breakpoint on %#"PRIx64" was never "
+               "hit: the guest did not pass that spot\n", t->d, rp->bp_rip);
+        return;
+    }
+    for ( i = 0; i < ARRAY_SIZE(sig_fields); i++ )
+        if ( rp->best_diff & (1U << i) )
+            n += snprintf(buf + n, sizeof(buf) - n, " %s", sig_fields[i]);
+    printk(XENLOG_G_ERR "tt: %pd: the breakpoint on %#"PRIx64" was hit %u "
+           "times; the closest pass differed in:%s\n",
+           t->d, rp->bp_rip, rp->spot_hits, buf);
+}
+
 /* The signature that follows a TT_RECF_SIGNATURE interrupt's payload. */
 static const struct xen_tt_regs *rec_sig(const struct xen_tt_rec *rec)
 {
@@ -608,6 +657,8 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
     }
     rp->armed = true;
     rp->bp_rip = rec_sig(rec)->rip;
+    rp->spot_hits = 0;
+    rp->best_diff = ~0U;
     /* The guest's DR7 as the CPU checks it while the guest runs. */
     vmcb_set_dr7(vmcb, TT_BP_DR7);
 }
@@ -776,6 +827,14 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
     vmcb_set_dr6(vmcb, rp->guest_dr6);
 
     tt_signature(v, &now);
+    rp->spot_hits++;
+    if ( !rp_next(t, v, &rec) && (rec->flags & TT_RECF_SIGNATURE) )
+    {
+        unsigned int diff = sig_diff(rec_sig(rec), &now);
+
+        if ( hweight32(diff) < hweight32(rp->best_diff) )
+            rp->best_diff = diff;
+    }
     if ( rp_next(t, v, &rec) || TT_REC_CLASS(rec->type) !=
          TT_REC_CLASS_ASYNC || !(rec->flags & TT_RECF_SIGNATURE) ||
          !sig_equal(rec_sig(rec), &now) )

@@ -98,6 +98,7 @@ struct tt_replay {
     s_time_t search_since;      /* NOW() when the search began */
     unsigned int spot_hits;     /* hits of this spot's breakpoint ... */
     unsigned int best_diff;     /* ... and the fewest fields that differed */
+    struct xen_tt_regs best, best_want; /* at that pass, and the log's */
     /* Counters (TTOP_status). */
     uint64_t replayed;          /* records taken from the ring */
     uint64_t sig_placed;        /* interrupts placed by signature */

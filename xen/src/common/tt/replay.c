@@ -610,7 +610,9 @@ static unsigned int sig_diff(const struct xen_tt_regs *a,
 static void rp_report_search(const struct tt_domain *t)
 {
     const struct tt_replay *rp = &t->rp;
-    char buf[160] = "";
+    const uint64_t *want = (const uint64_t *)&rp->best_want;
+    const uint64_t *got = (const uint64_t *)&rp->best;
+    char buf[256] = "";
     unsigned int i, n = 0;
 
     if ( !rp->spot_hits )
@@ -619,9 +621,14 @@ static void rp_report_search(const struct tt_domain *t)
                "hit: the guest did not pass that spot\n", t->d, rp->bp_rip);
         return;
     }
-    for ( i = 0; i < ARRAY_SIZE(sig_fields); i++ )
+    for ( i = 0; i < ARRAY_SIZE(sig_fields) && n < sizeof(buf); i++ )
         if ( rp->best_diff & (1U << i) )
             n += snprintf(buf + n, sizeof(buf) - n, " %s", sig_fields[i]);
+    for ( i = 0; i < 19 && n < sizeof(buf); i++ )
+        if ( rp->best_diff & (1U << i) )
+            n += snprintf(buf + n, sizeof(buf) - n, " (%s %#"PRIx64
+                          " in the log, %#"PRIx64" here)", sig_fields[i],
+                          want[i], got[i]);
     printk(XENLOG_G_ERR "tt: %pd: the breakpoint on %#"PRIx64" was hit %u "
            "times; the closest pass differed in:%s\n",
            t->d, rp->bp_rip, rp->spot_hits, buf);
@@ -833,7 +840,11 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
         unsigned int diff = sig_diff(rec_sig(rec), &now);
 
         if ( hweight32(diff) < hweight32(rp->best_diff) )
+        {
             rp->best_diff = diff;
+            rp->best = now;
+            rp->best_want = *rec_sig(rec);
+        }
     }
     if ( rp_next(t, v, &rec) || TT_REC_CLASS(rec->type) !=
          TT_REC_CLASS_ASYNC || !(rec->flags & TT_RECF_SIGNATURE) ||

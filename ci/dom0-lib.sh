@@ -83,8 +83,28 @@ lab_tt_create() {
 	con=/var/log/xen/console/guest-$name.log
 	rm -f "$con"
 	t0=$(date +%s)
-	# What runs, shortly before the timeout ends ttd-xl: for a hang.
-	(sleep $((tmo - 5)); ps w >"$PWD/$what.ps" 2>&1) &
+	# What runs when something hangs: shortly before the timeout ends
+	# ttd-xl, or once the domain has been kept paused for 20 s (a stopped
+	# replay) while ttd-xl still waits.
+	(
+		n=0 t=0
+		while [ $t -lt $((tmo - 5)) ] && [ $n -lt 4 ]; do
+			sleep 5
+			t=$((t + 5))
+			if xl list "$name" 2>/dev/null | tail -n 1 | awk '{print $5}' | grep -q p; then
+				n=$((n + 1))
+			else
+				n=0
+			fi
+		done
+		{
+			ps w
+			for p in $(pidof ttd-deviced ttd-xl); do
+				echo "pid $p: wchan $(cat /proc/$p/wchan 2>/dev/null) $(grep State /proc/$p/status)"
+				ls -l /proc/$p/fd 2>/dev/null
+			done
+		} >"$PWD/$what.ps" 2>&1
+	) &
 	local watch=$!
 	if [ -n "${LAB_INPUT:-}" ]; then
 		# Typed on the guest's console (ttd-xl -c) 20 s after the start.

@@ -1,7 +1,8 @@
 # The demo (runs in the lab's dom0): record clientA with ttd-xl (TT Xen
 # records it from its first instruction, ttd-deviced writes the log), show
-# the guest's TT-io console while it runs, then what the log holds.
-# Replay joins here once it exists.
+# the guest's TT-io console while it runs, then what the log holds; then
+# replay it from its log (ttd-xl tt_replay_flag=1) and compare the two
+# consoles and the two logs.
 . ./dom0-lib.sh
 
 CFG=/etc/xen/clientA.conf
@@ -45,6 +46,30 @@ echo "=== ttd-read-log -i -f $LOG (the first 15 records)"
 ttd-read-log -i -f "$LOG" | head -n 15
 echo "=== ... and the last 5"
 ttd-read-log -i -f "$LOG" | tail -n 5
-mkdir -p console && cp "$con" console/ 2>/dev/null
+mkdir -p console && cp "$con" "console/record-$name.log" 2>/dev/null
+
+# --- Replay the recording: the same guest again, from its log.
+: >"$con"
+echo "=== ttd-xl create $CFG time_travel=\"ttd_flag=1, tt_replay_flag=1\" (the replay's console follows)"
+tail -f "$con" &
+tailpid=$!
+t0=$(date +%s)
+rrc=0
+timeout 900 ttd-xl create "$CFG" 'time_travel="ttd_flag=1, tt_replay_flag=1"' \
+	'extra="console=hvc0 tt.autorun=record tt.loops=20000"' --log "$LOG" || rrc=$?
+sleep 1
+kill $tailpid 2>/dev/null
+echo "=== guest $name replayed in $(($(date +%s) - t0)) s (ttd-xl exit $rrc); the daemon said:"
+cat "/var/log/xen/ttd-deviced-$name.log" 2>/dev/null
+xl list "$name" >/dev/null 2>&1 && xl destroy "$name"
+cp "$con" "console/replay-$name.log" 2>/dev/null
+echo "=== the two consoles, compared (cmp): $(cmp "console/record-$name.log" "console/replay-$name.log" && echo byte-identical)"
+REP=$(ls "$LOG.$name.replay."* 2>/dev/null | grep -v incomplete | tail -n 1)
+if [ -n "$REP" ]; then
+	echo "=== ttd-read-log diff $LOG $REP"
+	ttd-read-log diff "$LOG" "$REP" || rrc=1
+	cp "$REP" ./ 2>/dev/null
+fi
+[ $rrc = 0 ] || rc=1
 cp "$LOG" ./ 2>/dev/null
 exit $rc

@@ -22,6 +22,7 @@
  */
 
 #include <xen/hypercall.h>
+#include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/tt.h>
 
@@ -36,6 +37,15 @@
 #include <public/vcpu.h>
 
 #include "private.h"
+
+/*
+ * Diagnostic (boot option tt_regtrace=N): a rolling hash of the guest's
+ * registers at every landmark, printed every N landmarks, so that the
+ * console of a recording and of its replay show where their register
+ * states first part, long before a landmark's check fails.
+ */
+static unsigned int __read_mostly opt_tt_regtrace;
+integer_param("tt_regtrace", opt_tt_regtrace);
 
 void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
 {
@@ -56,6 +66,17 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
     t->entry.r10 = regs->r10;
     /* Xen's re-delivery of an event this exit interrupted, if any. */
     t->entry.event_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
+    if ( unlikely(opt_tt_regtrace) )
+    {
+        const uint64_t *r = (const uint64_t *)regs;
+        uint64_t h = regs->rflags & ~X86_EFLAGS_RF;
+        unsigned int i;
+
+        /* r15 .. rdi: the GPRs at the start of struct cpu_user_regs. */
+        for ( i = 0; i < 15; i++ )
+            h = (h ^ r[i]) * 0x100000001b3ULL;
+        t->entry.reghash = (h ^ regs->rsp) * 0x100000001b3ULL;
+    }
     t->mmio.size = 0;
 
     /* Replay: the breakpoint that places an interrupt is the host's. */
@@ -200,6 +221,7 @@ static void tt_landmark(struct tt_domain *t, const struct vmcb_struct *vmcb,
     t->pos.rip = vmcb->rip;          /* the exit's RIP (regs may be past it) */
     t->pos.rcx = t->entry.rcx;       /* as the guest left it (CPUID...) */
     t->pos.branches = 0;
+
 }
 
 /*
@@ -405,6 +427,23 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
     tt_landmark(t, vmcb, regs, type);
     svm_build_landmark(t, v, vmcb, regs, type, cont, &lr);
 
+    /*
+     * tt_regtrace: a continuation's entry registers are Xen's own
+     * bookkeeping, which differs with preemption: not traced.
+     */
+    if ( unlikely(opt_tt_regtrace) && !cont )
+    {
+        t->regtrace = (t->regtrace ^ t->entry.reghash) * 0x100000001b3ULL;
+        if ( t->landmarks > 150900 && t->landmarks <= 152400 )
+            printk(XENLOG_G_INFO "tt: %pd: regs lm %"PRIu64" %016"PRIx64
+                   " rip %#"PRIx64" type %u\n", t->d, t->landmarks,
+                   t->entry.reghash, t->pos.rip, type);
+        if ( !(t->landmarks % opt_tt_regtrace) )
+            printk(XENLOG_G_INFO "tt: %pd: regtrace lm %"PRIu64" %016"PRIx64
+                   " rip %#"PRIx64"\n", t->d, t->landmarks, t->regtrace,
+                   t->pos.rip);
+    }
+
     if ( t->mode == TT_MODE_REPLAY )
     {
         tt_replay_landmark(t, v, regs, &lr);
@@ -477,6 +516,24 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
             goto done;
         }
         t->hcall_cont = false;
+        if ( cont )
+        {
+            /*
+             * The continuations left Xen's bookkeeping (start extents
+             * and the like) in the argument registers, which an
+             * unpreempted call leaves alone.  They are the guest's to
+             * clobber, so it gets its own arguments back: its registers
+             * after the call do not depend on how often Xen preempted.
+             */
+            struct cpu_user_regs *r = guest_cpu_user_regs();
+
+            r->rdi = t->cont_args[1];
+            r->rsi = t->cont_args[2];
+            r->rdx = t->cont_args[3];
+            r->r10 = t->cont_args[4];
+            r->r8 = t->cont_args[5];
+            r->r9 = t->cont_args[6];
+        }
         type = TT_REC_HYPERCALL;
         landmark_done(t, v, vmcb, type, cont);
         goto done;

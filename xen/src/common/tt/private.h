@@ -194,6 +194,8 @@ struct tt_domain {
     uint64_t lm_gap_max_ns;     /* longest running time between two ... */
     uint64_t lm_gap_sum_ns;     /* ... landmarks, and their sum */
     uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
+    uint64_t regtrace;          /* tt_regtrace's rolling hash */
+    unsigned int regtrace_each; /* landmarks traced one by one */
     struct xen_tt_pos pos;      /* position of the latest landmark */
     /*
      * A hypercall that Xen preempted: it is one landmark, counted when it
@@ -210,6 +212,7 @@ struct tt_domain {
     struct {
         uint64_t rax, rcx, rdx, rsi, rdi, r8, r9, r10;
         uint64_t event_inj;     /* vmcb event_inj (a re-delivery) */
+        uint64_t reghash;       /* tt_regtrace: the GPRs as left */
     } entry;
     struct {                    /* the first MMIO access Xen emulated ... */
         uint64_t gpa, value;

@@ -266,9 +266,10 @@ static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
     if ( t )
         printk(XENLOG_G_INFO
                "tt: %pd detached: %"PRIu64" landmarks, %"PRIu64" exits, "
-               "%"PRIu64" records, %"PRIu64" dropped, %"PRIu64" ring waits\n",
+               "%"PRIu64" records, %"PRIu64" dropped, %"PRIu64" ring waits, "
+               "%"PRIu64" hypercall continuations\n",
                d, t->landmarks, t->exits, t->records, t->dropped,
-               t->ring_waits);
+               t->ring_waits, t->continuations);
 
     return t;
 }

@@ -54,18 +54,24 @@ done
 # line of this script is the only count line).
 set +e
 bash "$LAB_TOP/ci/lab.sh" all 2>&1 | tee "$CHECK_OUT/lab.log" |
-	{ grep --line-buffered -v -E '^[0-9]+ passed, [0-9]+ failed$' || true; }
+	{ grep --line-buffered -v -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' || true; }
 lab_rc=${PIPESTATUS[0]}
 set -e
 counts=$(tail -n 1 "$CHECK_OUT/lab.log")
-if [[ $counts =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+skipped=0
+if [[ $counts =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 	passed=$((passed + BASH_REMATCH[1]))
 	failed=$((failed + BASH_REMATCH[2]))
+	skipped=${BASH_REMATCH[4]:-0}
 	[ "$lab_rc" = 0 ] || [ "${BASH_REMATCH[2]}" != 0 ] || failed=$((failed + 1))
 else
 	echo "FAIL lab: ci/lab.sh ended without its count line (log: $CHECK_OUT/lab.log)"
 	failed=$((failed + 1))
 fi
 
-echo "$passed passed, $failed failed"
+if [ "$skipped" != 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" = 0 ]

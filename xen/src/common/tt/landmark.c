@@ -434,17 +434,6 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
     if ( unlikely(opt_tt_regtrace) && !cont )
     {
         t->regtrace = (t->regtrace ^ t->entry.reghash) * 0x100000001b3ULL;
-        /* One by one for 40 landmarks after each interrupt placed by signature. */
-        if ( t->irqs_by_signature != t->regtrace_sig )
-        {
-            t->regtrace_sig = t->irqs_by_signature;
-            t->regtrace_each = 40;
-        }
-        if ( (t->landmarks > 151380 && t->landmarks <= 151700) ||
-             (t->regtrace_each && t->regtrace_each--) )
-            printk(XENLOG_ERR "tt: %pd: regs lm %"PRIu64" %016"PRIx64
-                   " rip %#"PRIx64" type %u\n", t->d, t->landmarks,
-                   t->entry.reghash, t->pos.rip, type);
         if ( !(t->landmarks % opt_tt_regtrace) )
             printk(XENLOG_ERR "tt: %pd: regtrace lm %"PRIu64" %016"PRIx64
                    " rip %#"PRIx64"\n", t->d, t->landmarks, t->regtrace,

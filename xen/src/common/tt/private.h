@@ -195,8 +195,6 @@ struct tt_domain {
     uint64_t lm_gap_sum_ns;     /* ... landmarks, and their sum */
     uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
     uint64_t regtrace;          /* tt_regtrace's rolling hash */
-    unsigned int regtrace_each; /* landmarks traced one by one */
-    uint64_t regtrace_sig;      /* irqs_by_signature when it was last seen */
     struct xen_tt_pos pos;      /* position of the latest landmark */
     /*
      * A hypercall that Xen preempted: it is one landmark, counted when it

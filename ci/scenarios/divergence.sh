@@ -45,7 +45,7 @@ lab_check "and paused" sh -c "xl list '$name' | tail -n 1 | awk '{print \$5}' | 
 REP=$(ls "$BAD.$name.replay."* 2>/dev/null | head -n 1)
 ttd-read-log -f "$REP" 2>/dev/null | tail -n 2
 lab_check "the replay log ends with DIVERGENCE and END (diverged)" \
-	sh -c "ttd-read-log -f '$REP' 2>/dev/null | tail -n 2 | head -n 1 | grep -q DIVERGENCE && ttd-read-log -f '$REP' 2>/dev/null | tail -n 1 | grep -q END"
+	sh -c "ttd-read-log -i -f '$REP' 2>/dev/null | tail -n 2 | head -n 1 | grep -q DIVERGENCE && ttd-read-log -i -f '$REP' 2>/dev/null | tail -n 1 | grep -q 'END reason=diverged'"
 xl destroy "$name"
 lab_check "xl destroy ends the diverged domain; Xen and dom0 run on" sh -c "! xl domid '$name' >/dev/null 2>&1 && xl info >/dev/null"
 

@@ -36,10 +36,10 @@ lab_check "ttd-xl exits 3 (the log ran out) (exit $rc)" test "$rc" = 3
 ran=$(sed -n 's/.*log ran out at landmark \([0-9][0-9]*\).*/\1/p' replay.txt | head -n 1)
 lab_check "it names where the log ran out (landmark ${ran:-?}, cut at $at)" \
 	sh -c "[ -n '$ran' ] && [ '$ran' -gt 0 ] && [ '$ran' -le '$at' ]"
-REP=$(ls "$CUT.$name.replay."* 2>/dev/null | head -n 1)
-ttd-read-log -f "$REP" 2>/dev/null | tail -n 1
+REP=$(ls "$CUT"*".$name.replay."* 2>/dev/null | head -n 1)
+ttd-read-log -i -f "$REP" 2>/dev/null | tail -n 1
 lab_check "the replay log ends with END (log done)" \
-	sh -c "ttd-read-log -f '$REP' 2>/dev/null | tail -n 1 | grep -q 'END reason=log'"
+	sh -c "ttd-read-log -i -f '$REP' 2>/dev/null | tail -n 1 | grep -q 'END reason=log-done'"
 lab_check "the domain stays for inspection" sh -c "xl domid '$name' >/dev/null 2>&1"
 xl destroy "$name" 2>/dev/null
 lab_check "xl destroy ends it; Xen and dom0 run on" sh -c "! xl domid '$name' >/dev/null 2>&1 && xl info >/dev/null"

@@ -81,6 +81,7 @@
 #include <asm/guest_atomics.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/irq.h>
+#include <asm/hvm/support.h>
 #include <asm/hvm/vlapic.h>
 
 #include "private.h"
@@ -440,6 +441,57 @@ void tt_hold_exit(struct tt_domain *t, struct vcpu *v, bool landmark)
     hold_release_memory(t, v);
 }
 
+/*
+ * Is the guest on a REP string instruction whose count is already 0?
+ * QEMU's TCG can leave a REP loop after its last iteration with RIP still
+ * on the instruction and take an exit there, a state that hardware never
+ * shows and that replay (its breakpoint changes how QEMU translates the
+ * page) cannot find again.  No placement by signature on such a state:
+ * the next exit, once the instruction has completed, does it.
+ */
+static bool hold_on_finished_rep(struct vcpu *v)
+{
+    static const uint8_t string_ops[] = {
+        0x6c, 0x6d, 0x6e, 0x6f, 0xa4, 0xa5, 0xa6, 0xa7,
+        0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
+    };
+    const struct cpu_user_regs *regs = guest_cpu_user_regs();
+    uint32_t pfec = PFEC_insn_fetch;
+    uint8_t insn[4];
+    bool rep = false;
+    unsigned int i, j;
+
+    if ( regs->rcx )
+        return false;
+    if ( hvm_get_cpl(v) == 3 )
+        pfec |= PFEC_user_mode;
+    if ( hvm_copy_from_guest_linear(insn, regs->rip, sizeof(insn), pfec,
+                                    NULL) != HVMTRANS_okay )
+        return false;
+
+    /* Prefixes (REP/REPNE, sizes, segments, REX), then the opcode. */
+    for ( i = 0; i < sizeof(insn); i++ )
+    {
+        uint8_t b = insn[i];
+
+        if ( b == 0xf3 || b == 0xf2 )
+            rep = true;
+        else if ( b == 0x66 || b == 0x67 || b == 0x2e || b == 0x3e ||
+                  b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65 ||
+                  (b & 0xf0) == 0x40 )
+            continue;
+        else
+            break;
+    }
+    if ( !rep || i == sizeof(insn) )
+        return false;
+    for ( j = 0; j < ARRAY_SIZE(string_ops); j++ )
+        if ( insn[i] == string_ops[j] )
+            return true;
+
+    return false;
+}
+
 void tt_svm_intr_assist(struct vcpu *v)
 {
     struct tt_domain *t = v->domain->tt;
@@ -493,6 +545,12 @@ void tt_svm_intr_assist(struct vcpu *v)
     spin_unlock_irqrestore(&t->hold.lock, flags);
     if ( !due )
         return;
+    if ( hold_on_finished_rep(v) )
+    {
+        /* Come back in a moment, once the instruction has completed. */
+        set_timer(&t->hold.timer, NOW() + MICROSECS(100));
+        return;
+    }
 
     t->hold.by_signature = true;
     hold_release(t, v);

@@ -31,7 +31,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m 1024 \
 secs=$(( $(date +%s) - start ))
 
 banner=$(grep -a -m1 -o 'Xen version [^ ]*' "$LOG" || true)
-tt=$(grep -a -m1 -o 'tt: time-travel recording support.*' "$LOG" | tr -d '\r' || true)
+tt=$(grep -a -m1 -o 'tt: time-travel record and replay support.*' "$LOG" | tr -d '\r' || true)
 [ -n "$banner" ] ||
 	die "no Xen banner on the serial console after ${secs}s (qemu exit $rc; log: $LOG). Check that $XDIR/xen is a multiboot ELF."
 case $banner in

@@ -429,11 +429,13 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
 
     /*
      * tt_regtrace: a continuation's entry registers are Xen's own
-     * bookkeeping, which differs with preemption: not traced.
+     * bookkeeping, which differs with preemption: its first exit's count.
      */
-    if ( unlikely(opt_tt_regtrace) && !cont )
+    if ( unlikely(opt_tt_regtrace) )
     {
-        t->regtrace = (t->regtrace ^ t->entry.reghash) * 0x100000001b3ULL;
+        t->regtrace = (t->regtrace ^
+                       (cont ? t->cont_reghash : t->entry.reghash)) *
+                      0x100000001b3ULL;
         if ( !(t->landmarks % opt_tt_regtrace) )
             printk(XENLOG_ERR "tt: %pd: regtrace lm %"PRIu64" %016"PRIx64
                    " rip %#"PRIx64"\n", t->d, t->landmarks, t->regtrace,
@@ -504,6 +506,7 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
                 t->cont_args[4] = t->entry.r10;
                 t->cont_args[5] = t->entry.r8;
                 t->cont_args[6] = t->entry.r9;
+                t->cont_reghash = t->entry.reghash;
             }
             t->hcall_cont = true;
             t->cont_rip = vmcb->rip;

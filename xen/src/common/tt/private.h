@@ -205,6 +205,7 @@ struct tt_domain {
     bool hcall_cont;            /* a continuation is due */
     uint64_t cont_rip, cont_rsp, cont_rax;
     uint64_t cont_args[7];      /* RAX RDI RSI RDX R10 R8 R9 of the first exit */
+    uint64_t cont_reghash;      /* tt_regtrace: the first exit's registers */
 
     /* The current exit (TT vCPU only): registers as the guest left them. */
     bool in_exit;               /* between the exit hooks */

@@ -9,6 +9,8 @@ set -euo pipefail
 
 lab_need_qemu
 lab_lock
+# Record, then replay: more than a scenario's default.
+[ "$LAB_TIMEOUT" -ge 900 ] || LAB_TIMEOUT=900
 dir=$LAB_OUT/demo
 rm -rf "$dir"
 mkdir -p "$dir/share"

@@ -22,6 +22,7 @@
  */
 
 #include <xen/hypercall.h>
+#include <xen/domain_page.h>
 #include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/tt.h>
@@ -46,6 +47,47 @@
  */
 static unsigned int __read_mostly opt_tt_regtrace;
 integer_param("tt_regtrace", opt_tt_regtrace);
+
+/*
+ * Diagnostic (boot option tt_memhash=L): at landmark L, a hash of the
+ * guest's RAM per MiB, printed, so that the consoles of a recording and
+ * of its replay show which memory differs.
+ */
+static unsigned long __read_mostly opt_tt_memhash;
+integer_param("tt_memhash", opt_tt_memhash);
+
+static void tt_memhash(struct tt_domain *t)
+{
+    struct domain *d = t->d;
+    unsigned long gfn, end = domain_get_maximum_gpfn(d) + 1;
+
+    for ( gfn = 0; gfn < end; gfn += 256 )
+    {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        unsigned long g;
+
+        for ( g = gfn; g < gfn + 256 && g < end; g++ )
+        {
+            p2m_type_t p2mt;
+            struct page_info *pg = get_page_from_gfn(d, g, &p2mt, P2M_ALLOC);
+            const uint64_t *p;
+            unsigned int i;
+
+            if ( !pg )
+                continue;
+            if ( p2m_is_ram(p2mt) )
+            {
+                p = __map_domain_page(pg);
+                for ( i = 0; i < PAGE_SIZE / 8; i++ )
+                    h = (h ^ p[i]) * 0x100000001b3ULL;
+                unmap_domain_page(p);
+            }
+            put_page(pg);
+        }
+        printk(XENLOG_ERR "tt: %pd: memhash lm %"PRIu64" MiB %lu %016"PRIx64"\n",
+               d, t->landmarks, gfn >> 8, h);
+    }
+}
 
 void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
 {
@@ -426,6 +468,8 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
 
     tt_landmark(t, vmcb, regs, type);
     svm_build_landmark(t, v, vmcb, regs, type, cont, &lr);
+    if ( unlikely(opt_tt_memhash) && t->landmarks == opt_tt_memhash )
+        tt_memhash(t);
 
     /*
      * tt_regtrace: a continuation's entry registers are Xen's own

@@ -106,7 +106,9 @@ for n in "${names[@]}"; do
 		# A scenario may need longer than LAB_TIMEOUT: "# lab-timeout: N".
 		tmo=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
 		if [ -n "$tmo" ] && [ "$tmo" -gt "$LAB_TIMEOUT" ]; then :; else tmo=$LAB_TIMEOUT; fi
-		if (LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
+		# "# lab-icount: 1": QEMU counts instructions (see LAB_ICOUNT).
+		icnt=$(sed -n 's/^# lab-icount: *\([01]\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
+		if (LAB_ICOUNT=${icnt:-$LAB_ICOUNT} LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
 			echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
 			grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
 			st=$(cat "$share/status")

@@ -17,6 +17,12 @@
 #   LAB_DOM0_MEM   384M                   dom0_mem= for Xen
 #   LAB_SMP        1                      emulated CPUs
 #   LAB_XEN_ARGS   ""                     extra Xen command line options
+#   LAB_ICOUNT     0                      1: QEMU -icount shift=0 (the TSC
+#                                         counts instructions) and Xen's
+#                                         tt_counter=icount: recordings get
+#                                         an exact instruction count.  A
+#                                         scenario asks for it with the
+#                                         header "# lab-icount: 1".
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$LAB_TOP/scripts/lib.sh"
@@ -32,6 +38,7 @@ LAB_MEM=${LAB_MEM:-1024}
 LAB_DOM0_MEM=${LAB_DOM0_MEM:-384M}
 LAB_SMP=${LAB_SMP:-1}
 LAB_XEN_ARGS=${LAB_XEN_ARGS:-}
+LAB_ICOUNT=${LAB_ICOUNT:-0}
 LAB_INITRAMFS=$LAB_OUT/initramfs.cpio
 export OUT TT_CACHE
 
@@ -98,6 +105,13 @@ lab_boot() {
 	xen_cmd="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all"
 	xen_cmd+=" dom0_mem=$LAB_DOM0_MEM,max:$LAB_DOM0_MEM dom0_max_vcpus=1"
 	xen_cmd+=" watchdog=1 sync_console=1 noreboot $LAB_XEN_ARGS"
+	local icount=()
+	if [ "$LAB_ICOUNT" = 1 ]; then
+		# One emulated instruction is one TSC tick (and 1 ns of guest
+		# time); idle time still passes at the host's pace (sleep=on).
+		icount=(-icount shift=0,sleep=on)
+		xen_cmd+=" tt_counter=icount"
+	fi
 	# QEMU splits -initrd at commas; a comma inside an argument is ",,".
 	dom0_cmd="console=hvc0 earlyprintk=xen rdinit=/init tt.lab=$name"
 
@@ -108,6 +122,7 @@ lab_boot() {
 	# as dom0 has written its status, on a panic, or at the timeout.
 	timeout --kill-after=5 "$LAB_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu qemu64,+svm,+npt -smp "$LAB_SMP" -m "$LAB_MEM" \
+		"${icount[@]}" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$log" \
 		-kernel "$LAB_XEN" -append "$xen_cmd" \

@@ -150,6 +150,7 @@ static void hold_log_interrupt(struct tt_domain *t, unsigned int kind,
         .landmark = t->pos.landmark,
         .rip = sig.rip,
         .rcx = sig.rcx,
+        .branches = t->count,   /* 0 without a counter */
     };
     tt_record(t, TT_REC_INTERRUPT, TT_RECF_SIGNATURE, &pos, &rec,
               sizeof(rec), &sig, sizeof(sig));
@@ -718,6 +719,7 @@ void tt_hold_destroy(struct tt_domain *t, struct domain *d)
            " releases after more than twice the bound\n",
            d, t->irqs_held, t->irqs_by_signature,
            t->max_hold_ns / 1000, t->hold.late);
+    tt_counter_report(t);
 
     if ( d->is_dying || t->mode == TT_MODE_REPLAY )
         return;

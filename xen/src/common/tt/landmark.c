@@ -98,6 +98,7 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
 
     t->in_exit = true;
     t->hcall_len = 0;
+    tt_counter_exit(t, v);
     t->entry.rax = regs->rax;
     t->entry.rcx = regs->rcx;
     t->entry.rdx = regs->rdx;
@@ -262,7 +263,15 @@ static void tt_landmark(struct tt_domain *t, const struct vmcb_struct *vmcb,
     t->pos.landmark = t->landmarks;
     t->pos.rip = vmcb->rip;          /* the exit's RIP (regs may be past it) */
     t->pos.rcx = t->entry.rcx;       /* as the guest left it (CPUID...) */
+    /*
+     * The landmark's own record has the count since the previous one;
+     * what the log delivers at it (and t->pos) has 0, what follows
+     * counts from here.
+     */
     t->pos.branches = 0;
+    t->lm_pos = t->pos;
+    t->lm_pos.branches = t->count;
+    t->count = 0;
 
 }
 
@@ -492,7 +501,7 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
         return;
     }
 
-    tt_record(t, lr.type, lr.flags, &t->pos, &lr.p, lr.len, lr.data,
+    tt_record(t, lr.type, lr.flags, &t->lm_pos, &lr.p, lr.len, lr.data,
               lr.dlen);
     /* What was held for this landmark is applied, after its record. */
     tt_hold_exit(t, v, true);

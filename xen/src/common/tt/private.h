@@ -180,6 +180,7 @@ struct tt_domain {
     uint16_t mode;              /* TT_MODE_RECORD or TT_MODE_REPLAY */
     uint32_t attach_flags;      /* TT_ATTACH_* */
     uint32_t bound_us;          /* liveness bound, guest us */
+    uint32_t counter;           /* TT_COUNTER_* (counter.c) */
 
     /* tt_lock: TTOP_attach's pause reference, released by ring setup. */
     bool attach_paused;
@@ -195,7 +196,14 @@ struct tt_domain {
     uint64_t lm_gap_sum_ns;     /* ... landmarks, and their sum */
     uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
     uint64_t regtrace;          /* tt_regtrace's rolling hash */
+    /* The counter (counter.c): its count since the latest landmark. */
+    uint64_t count;
+    uint64_t counter_short;     /* exits that counted fewer than Xen's own */
+    uint64_t counter_min;       /* fewest counted in one exit */
+    uint64_t counter_min_by[128]; /* diagnostic: by exit reason */
     struct xen_tt_pos pos;      /* position of the latest landmark */
+    struct xen_tt_pos lm_pos;   /* ... in its own record: with the count
+                                 * since the previous landmark */
     /*
      * A hypercall that Xen preempted: it is one landmark, counted when it
      * completes, with the arguments of its first exit.  Its continuation
@@ -326,6 +334,18 @@ int tt_replay_ring_create(struct tt_domain *t, unsigned int nr_pages);
 bool tt_ring_waiting(struct tt_domain *t);
 int tt_buffers_alloc(struct tt_domain *t);
 void tt_buffers_free(struct tt_domain *t);
+
+/*
+ * counter.c.  TT_ICOUNT_XEN: Xen's own instructions between the two TSC
+ * reads around VMRUN (svm/entry.S), as QEMU counts them.
+ */
+#define TT_ICOUNT_XEN 0
+/* 0 if this host offers counter (TT_COUNTER_*), else -ENODEV/-EINVAL. */
+int tt_counter_check(unsigned int counter);
+/* Start of every exit of the TT vCPU: add the guest's part to t->count. */
+void tt_counter_exit(struct tt_domain *t, struct vcpu *v);
+/* At detach: what the counter saw (diagnostic). */
+void tt_counter_report(const struct tt_domain *t);
 
 /* cpuid.c: hide the non-deterministic CPUID features of d (at attach). */
 int tt_cpuid_attach(struct domain *d);

@@ -345,13 +345,21 @@ static void rp_diverge(struct tt_domain *t, struct vcpu *v,
         .actual_type = actual ? actual->type : 0,
         .reason = reason,
         .expected = expected->pos,
-        .actual = t->pos,
+        .actual = t->lm_pos,
     };
+    const struct xen_tt_pos *now = actual ? &t->lm_pos : &div.actual;
     const char *what;
     uint64_t n;
 
     if ( t->rp.done )
         return;
+    if ( !actual )
+    {
+        /* Between landmarks: where the guest is now. */
+        div.actual = t->pos;
+        div.actual.rip = guest_cpu_user_regs()->rip;
+        div.actual.branches = t->count;
+    }
 
     rec_info(expected->type, rec_payload(expected), expected->payload_len,
              &what, &n);
@@ -359,11 +367,11 @@ static void rp_diverge(struct tt_domain *t, struct vcpu *v,
         rp_report_search(t);
     printk(XENLOG_G_ERR "TT_LOG:(cpu(%u): tt_replay_landmark) "
            "Error:Replay missed event:TT_REC_%s(%u),info:%s(%"PRIu64"):"
-           "now (lm:%"PRIu64", ip:%#"PRIx64"), event (lm:%"PRIu64", "
-           "ip:%#"PRIx64")\n",
+           "now (lm:%"PRIu64", ip:%#"PRIx64", n:%"PRIu64"), event (lm:%"
+           PRIu64", ip:%#"PRIx64", n:%"PRIu64")\n",
            v->processor, rec_name(expected->type), expected->type, what, n,
-           t->pos.landmark, t->pos.rip, expected->pos.landmark,
-           expected->pos.rip);
+           now->landmark, now->rip, now->branches, expected->pos.landmark,
+           expected->pos.rip, expected->pos.branches);
     printk(XENLOG_G_ERR "tt: %pd: replay diverged: the guest %s %s (%s) "
            "where the log has %s; domain paused for inspection\n",
            t->d, actual ? "executed" : "reached",
@@ -373,9 +381,9 @@ static void rp_diverge(struct tt_domain *t, struct vcpu *v,
 
     /* What the guest did, then what differed: the two logs line up. */
     if ( actual )
-        tt_record(t, actual->type, actual->flags, &t->pos, &actual->p,
+        tt_record(t, actual->type, actual->flags, &t->lm_pos, &actual->p,
                   actual->len, actual->data, actual->dlen);
-    tt_record(t, TT_REC_DIVERGENCE, 0, &t->pos, &div, sizeof(div), NULL, 0);
+    tt_record(t, TT_REC_DIVERGENCE, 0, now, &div, sizeof(div), NULL, 0);
     rp_stop(t, v, TT_END_DIVERGED);
 }
 
@@ -750,7 +758,8 @@ void tt_replay_landmark(struct tt_domain *t, struct vcpu *v,
     else if ( rec->type != lr->type )
         why = TT_DIV_TYPE + 1;
     else if ( rec->pos.landmark != t->pos.landmark ||
-              rec->pos.rip != t->pos.rip || rec->pos.rcx != t->pos.rcx )
+              rec->pos.rip != t->pos.rip || rec->pos.rcx != t->pos.rcx ||
+              rec->pos.branches != t->lm_pos.branches )
         why = TT_DIV_POSITION + 1;
     else if ( rec->payload_len < lr->len )
         why = TT_DIV_ARGS + 1;
@@ -765,7 +774,7 @@ void tt_replay_landmark(struct tt_domain *t, struct vcpu *v,
 
     rp_consume(t);
     /* The replay log's record: the guest's inputs, the log's results. */
-    tt_record(t, lr->type, lr->flags, &t->pos, &lr->p, lr->len, lr->data,
+    tt_record(t, lr->type, lr->flags, &t->lm_pos, &lr->p, lr->len, lr->data,
               lr->dlen);
     rp_disarm(t, v);
     rp_apply_landmark(t, v);
@@ -847,8 +856,30 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
         }
     }
     if ( rp_next(t, v, &rec) || TT_REC_CLASS(rec->type) !=
-         TT_REC_CLASS_ASYNC || !(rec->flags & TT_RECF_SIGNATURE) ||
-         !sig_equal(rec_sig(rec), &now) )
+         TT_REC_CLASS_ASYNC || !(rec->flags & TT_RECF_SIGNATURE) )
+    {
+        regs->rflags |= X86_EFLAGS_RF;
+        return true;
+    }
+    if ( rec->flags & TT_RECF_BRANCHES )
+    {
+        /*
+         * With a counter the count names the pass: an earlier one runs
+         * on; at the count the registers must be the signature, and a
+         * later pass means the spot went by.
+         */
+        if ( t->count < rec->pos.branches )
+        {
+            regs->rflags |= X86_EFLAGS_RF;
+            return true;
+        }
+        if ( t->count > rec->pos.branches || !sig_equal(rec_sig(rec), &now) )
+        {
+            rp_diverge(t, v, TT_DIV_MISSED, rec, NULL);
+            return true;
+        }
+    }
+    else if ( !sig_equal(rec_sig(rec), &now) )
     {
         /* Another pass of the spot: let the instruction run. */
         regs->rflags |= X86_EFLAGS_RF;

@@ -97,6 +97,11 @@ static int ring_put(struct tt_domain *t, unsigned int type,
         off = 0;
     }
 
+    /* With a counter, every position in the guest's execution has it. */
+    if ( t->counter != TT_COUNTER_NONE &&
+         TT_REC_CLASS(type) != TT_REC_CLASS_CONTROL )
+        flags |= TT_RECF_BRANCHES;
+
     rec = (struct xen_tt_rec *)(r->data + off);
     rec->type = type;
     rec->flags = flags;
@@ -447,6 +452,7 @@ int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
         .vcpus = 1,
         .attach_flags = t->attach_flags,
         .bound_us = t->bound_us,
+        .counter = t->counter,
         .memory_kb = (uint64_t)d->max_pages << (PAGE_SHIFT - 10),
         .tsc_khz = d->arch.tsc_khz,
     };

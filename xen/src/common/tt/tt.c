@@ -112,13 +112,13 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
 
     rc = -EINVAL;
     if ( (op.mode != TT_MODE_RECORD && op.mode != TT_MODE_REPLAY) ||
-         (op.flags & ~TT_ATTACH_BRANCHES) )
+         op.flags || op.pad )
         goto out;
     rc = -EACCES; /* as domctl does for its interface version */
     if ( op.interface_version != TT_INTERFACE_VERSION )
         goto out;
-    rc = -ENODEV;
-    if ( op.flags & TT_ATTACH_BRANCHES ) /* no branch counter support yet */
+    rc = tt_counter_check(op.counter);
+    if ( rc )
         goto out;
     rc = tt_check_domain(d);
     if ( rc )
@@ -131,6 +131,8 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     t->d = d;
     t->mode = op.mode;
     t->attach_flags = op.flags;
+    t->counter = op.counter;
+    t->counter_min = ~0ULL;
     t->bound_us = op.bound_us ?: TT_DEFAULT_BOUND_US;
     spin_lock_init(&t->ring_lock);
     rc = tt_buffers_alloc(t);

@@ -36,7 +36,7 @@
  * Interface version.  Checked by TTOP_attach and reported by TTOP_info.
  * Any change to a structure or constant below bumps it.
  */
-#define TT_INTERFACE_VERSION 0x00000002U
+#define TT_INTERFACE_VERSION 0x00000003U
 
 /*
  * Hypercall number.  Xen 4.17 assigns 0..42 (hypfs_op is 42) to common
@@ -124,8 +124,8 @@ typedef struct xen_tt_io xen_tt_io_t;
  * -EINVAL bad mode/flags/padding or the caller itself, -EOPNOTSUPP domain
  * is not a single-vCPU PVH domain on an SVM host,
  * -EACCES interface_version differs from TT_INTERFACE_VERSION (as domctl
- * answers; Xen has no EPROTO), -ENODEV TT_ATTACH_BRANCHES asked for and
- * the host has no usable branch counter.
+ * answers; Xen has no EPROTO), -ENODEV the counter asked for is not the
+ * one this host has (see TT_COUNTER_* and docs/hypercall-abi.md).
  */
 #define TTOP_attach     16
 
@@ -133,12 +133,33 @@ struct xen_tt_attach {
     domid_t domid;              /* IN */
     uint16_t mode;              /* IN: TT_MODE_RECORD or TT_MODE_REPLAY */
     uint32_t interface_version; /* IN: TT_INTERFACE_VERSION */
-    uint32_t flags;             /* IN: TT_ATTACH_* */
+    uint32_t flags;             /* IN: must be zero */
     uint32_t bound_us;          /* IN: liveness bound, guest us; 0: 10000 */
+    uint32_t counter;           /* IN: TT_COUNTER_* */
+    uint32_t pad;               /* must be zero */
 };
 typedef struct xen_tt_attach xen_tt_attach_t;
 
-#define TT_ATTACH_BRANCHES (1U << 0) /* use a guest-only branch counter */
+
+/*
+ * The counter of guest progress between landmarks (xen_tt_pos.branches).
+ * With one, every record carries TT_RECF_BRANCHES: a landmark the count
+ * since the previous landmark, anything else the count since its own
+ * landmark, where replay delivers it again to the instruction.  Without
+ * one, what happens between landmarks is placed by register signature.
+ *
+ * TT_COUNTER_ICOUNT: the guest's instructions, from the TSC that Xen reads
+ *   just before VMRUN and after #VMEXIT when the host is QEMU with
+ *   `-icount shift=0` (the lab): there it counts the instructions the
+ *   emulated CPU executes.  Xen offers it with the boot option
+ *   tt_counter=icount, after checking at boot that the TSC does count
+ *   instructions.
+ * TT_COUNTER_BRANCHES: the guest-only retired-branch counter of the host's
+ *   PMU (not implemented yet: -ENODEV).
+ */
+#define TT_COUNTER_NONE     0
+#define TT_COUNTER_ICOUNT   1
+#define TT_COUNTER_BRANCHES 2
 
 /*
  * TTOP_ring_setup: allocate one shared ring and its doorbell.  The ring is
@@ -354,7 +375,9 @@ typedef struct xen_tt_io_push xen_tt_io_push_t;
  * landmarks (guest-caused exits, see docs/hypercall-abi.md) executed
  * since TT_REC_DOMAIN_START, the current one included: the first
  * landmark has index 1.  branches is valid only when TT_RECF_BRANCHES is
- * set in the record's flags, and is zero otherwise.
+ * set in the record's flags (a counter was attached, TT_COUNTER_*), and
+ * is zero otherwise: for a landmark, what the counter counted since the
+ * previous landmark; for any other record, since its own landmark.
  */
 struct xen_tt_pos {
     uint64_t landmark;
@@ -536,6 +559,8 @@ struct xen_tt_rec_start {
     uint16_t vcpus;             /* 1 */
     uint32_t attach_flags;      /* xen_tt_attach.flags */
     uint32_t bound_us;          /* liveness bound in force */
+    uint32_t counter;           /* TT_COUNTER_* of the positions */
+    uint32_t pad;               /* zero */
     uint64_t memory_kb; /* guest memory */
     uint64_t tsc_khz;   /* guest TSC frequency */
 };

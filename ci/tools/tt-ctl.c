@@ -130,16 +130,23 @@ static int tt_op_raw(unsigned int cmd, uint64_t arg)
     return xencall2(xcall, __HYPERVISOR_tt_op, cmd, arg) < 0 ? -errno : 0;
 }
 
-static int do_attach(domid_t domid, uint16_t mode, uint32_t version, uint32_t flags)
+static int do_attach_counter(domid_t domid, uint16_t mode, uint32_t version,
+                             uint32_t flags, uint32_t counter)
 {
     struct xen_tt_attach op = {
         .domid = domid,
         .mode = mode,
         .interface_version = version,
         .flags = flags,
+        .counter = counter,
     };
 
     return tt_op(TTOP_attach, &op, sizeof(op));
+}
+
+static int do_attach(domid_t domid, uint16_t mode, uint32_t version, uint32_t flags)
+{
+    return do_attach_counter(domid, mode, version, flags, TT_COUNTER_NONE);
 }
 
 static int do_ring_setup(domid_t domid, uint16_t ring, uint32_t nr_pages, uint32_t pad,
@@ -593,8 +600,11 @@ static int cmd_badops(domid_t domid, int argc, char **argv)
            do_attach(domid, TT_MODE_RECORD, TT_INTERFACE_VERSION - 1, 0), -EACCES);
     expect("attach a newer interface version",
            do_attach(domid, TT_MODE_REPLAY, TT_INTERFACE_VERSION + 1, 0), -EACCES);
-    expect("attach with TT_ATTACH_BRANCHES (no counter)",
-           do_attach(domid, TT_MODE_RECORD, TT_INTERFACE_VERSION, TT_ATTACH_BRANCHES), -ENODEV);
+    expect("attach with TT_COUNTER_BRANCHES (no PMU counter yet)",
+           do_attach_counter(domid, TT_MODE_RECORD, TT_INTERFACE_VERSION, 0,
+                             TT_COUNTER_BRANCHES), -ENODEV);
+    expect("attach with counter 9 (unknown)",
+           do_attach_counter(domid, TT_MODE_RECORD, TT_INTERFACE_VERSION, 0, 9), -EINVAL);
     expect("attach dom0 itself", do_attach(0, TT_MODE_RECORD, TT_INTERFACE_VERSION, 0), -EINVAL);
     expect("attach a domain that does not exist",
            do_attach(31000, TT_MODE_RECORD, TT_INTERFACE_VERSION, 0), -ESRCH);

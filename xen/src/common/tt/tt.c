@@ -539,7 +539,7 @@ static long tt_info(XEN_GUEST_HANDLE_PARAM(void) arg)
 {
     const struct domain *currd = current->domain;
     struct xen_tt_info info = {
-        .interface_version = TT_INTERFACE_VERSION,
+        .interface_version = TT_GUEST_INTERFACE_VERSION,
         .devices = TT_IO_DEVICES,
         .max_io = TT_IO_MAX,
     };
@@ -592,8 +592,9 @@ long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 
 static int __init cf_check tt_init(void)
 {
-    printk("tt: time-travel record and replay support, ABI version %u\n",
-           TT_INTERFACE_VERSION);
+    printk("tt: time-travel record and replay support, ABI version %u "
+           "(guest side %u)\n", TT_INTERFACE_VERSION,
+           TT_GUEST_INTERFACE_VERSION);
 
     return 0;
 }

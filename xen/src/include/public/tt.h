@@ -33,10 +33,18 @@
 #include "xen.h"
 
 /*
- * Interface version.  Checked by TTOP_attach and reported by TTOP_info.
- * Any change to a structure or constant below bumps it.
+ * Interface version.  Checked by TTOP_attach, written into every ring
+ * and log.  Any change to a structure or constant below bumps it.
  */
 #define TT_INTERFACE_VERSION 0x00000003U
+
+/*
+ * The guest's side of it (TTOP_info, TTOP_io_*: what a TT guest kernel
+ * uses), reported by TTOP_info.  Bumped only when that side changes, so
+ * that a change of the tools' side (attach, rings, records) does not
+ * take a guest kernel's TT-io devices away.
+ */
+#define TT_GUEST_INTERFACE_VERSION 0x00000002U
 
 /*
  * Hypercall number.  Xen 4.17 assigns 0..42 (hypfs_op is 42) to common
@@ -75,7 +83,7 @@
 #define TT_MODE_REPLAY 2
 
 struct xen_tt_info {
-    uint32_t interface_version; /* OUT: TT_INTERFACE_VERSION */
+    uint32_t interface_version; /* OUT: TT_GUEST_INTERFACE_VERSION */
     uint32_t mode;              /* OUT: TT_MODE_RECORD, also in replay: a
                                    guest cannot tell the two apart */
     uint32_t devices;           /* OUT: bitmap of 1 << TT_DEV_* */

@@ -7,7 +7,7 @@
 /// Constants of `tt.h`.
 public enum TTABI {
     /// `TT_INTERFACE_VERSION`.
-    public static let interfaceVersion: UInt32 = 2
+    public static let interfaceVersion: UInt32 = 3
     /// `__HYPERVISOR_tt_op`.
     public static let hypercallNumber = 47
     /// `TT_REC_HDR_SIZE`: bytes of a record header.
@@ -92,7 +92,7 @@ public enum RecordType: UInt16, CaseIterable, Sendable {
              .memory, .ttioInput: return 16
         case .mmio, .end: return 24
         case .hlt, .pause: return 0
-        case .domainStart: return 32
+        case .domainStart: return 40
         case .divergence: return 72
         }
     }
@@ -102,7 +102,8 @@ public enum RecordType: UInt16, CaseIterable, Sendable {
 public struct RecordFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
-    /// `pos.branches` is valid.
+    /// `pos.branches` is valid: it holds the count of the counter attached
+    /// (`Counter`, named by DOMAIN_START).
     public static let branches = RecordFlags(rawValue: 1 << 0)
     /// Interrupt placed by signature: `xen_tt_regs` follows the payload.
     public static let signature = RecordFlags(rawValue: 1 << 1)
@@ -110,6 +111,69 @@ public struct RecordFlags: OptionSet, Sendable, Hashable {
     public static let outside = RecordFlags(rawValue: 1 << 2)
     /// `TT_RECF_ALL`.
     public static let all = RecordFlags(rawValue: 0x0007)
+}
+
+/// `TT_COUNTER_*`: what counts the guest's progress between landmarks,
+/// asked for at attach (`xen_tt_attach.counter`) and named by DOMAIN_START.
+/// With one, every record but the control records carries
+/// `TT_RECF_BRANCHES` and `pos.branches` holds its count: for a landmark,
+/// since the previous landmark; for any other record, since its own
+/// landmark (0 at the landmark itself).  Without one, interrupts between
+/// landmarks are placed by register signature.
+public enum Counter: Hashable, Sendable, CustomStringConvertible {
+    /// `TT_COUNTER_NONE`.
+    case none
+    /// `TT_COUNTER_ICOUNT`: guest instructions (the TSC under QEMU `-icount shift=0`).
+    case instructions
+    /// `TT_COUNTER_BRANCHES`: the host PMU's guest-only retired-branch counter.
+    case branches
+    /// A value this tool does not know.
+    case unknown(UInt32)
+
+    public init(rawValue: UInt32) {
+        switch rawValue {
+        case 0: self = .none
+        case 1: self = .instructions
+        case 2: self = .branches
+        default: self = .unknown(rawValue)
+        }
+    }
+
+    public var rawValue: UInt32 {
+        switch self {
+        case .none: return 0
+        case .instructions: return 1
+        case .branches: return 2
+        case .unknown(let v): return v
+        }
+    }
+
+    /// The short name of JSON and of the tools' options: none, icount, branches.
+    public var name: String {
+        switch self {
+        case .none: return "none"
+        case .instructions: return "icount"
+        case .branches: return "branches"
+        case .unknown(let v): return "unknown(\(v))"
+        }
+    }
+
+    /// What it counts, in words ("guest instructions (QEMU icount)").
+    public var description: String {
+        switch self {
+        case .none: return "none (interrupts between landmarks placed by register signature)"
+        case .instructions: return "guest instructions (QEMU icount)"
+        case .branches: return "guest branches (host PMU)"
+        case .unknown(let v): return "unknown counter \(v)"
+        }
+    }
+
+    /// The label of `pos.branches` in text output: `n` (instructions) with
+    /// `TT_COUNTER_ICOUNT`, else `br`.
+    public var label: String { self == .instructions ? "n" : "br" }
+
+    /// The same in words, for -v and diff: `instructions`, else `branches`.
+    public var longLabel: String { self == .instructions ? "instructions" : "branches" }
 }
 
 /// `TT_MODE_*`.

@@ -6,7 +6,9 @@ public struct Position: Hashable, Sendable {
     public var landmark: UInt64
     public var rip: UInt64
     public var rcx: UInt64
-    /// The guest-only branch count, when the host has one (`TT_RECF_BRANCHES`).
+    /// The count of the counter attached (`TT_RECF_BRANCHES`; DOMAIN_START's
+    /// `counter` says which): for a landmark, since the previous landmark;
+    /// for any other record, since its own landmark.  nil without a counter.
     public var branches: UInt64?
 
     public init(landmark: UInt64, rip: UInt64, rcx: UInt64, branches: UInt64? = nil) {
@@ -131,13 +133,16 @@ public struct DomainStart: Hashable, Sendable {
     public var vcpus: UInt16
     public var attachFlags: UInt32
     public var boundMicroseconds: UInt32
+    /// What `pos.branches` counts in this log (`TT_COUNTER_*`).
+    public var counter: Counter
     public var memoryKB: UInt64
     public var tscKHz: UInt64
     public init(interfaceVersion: UInt32 = TTABI.interfaceVersion, mode: Mode, vcpus: UInt16 = 1,
-                attachFlags: UInt32 = 0, boundMicroseconds: UInt32 = 10_000,
+                attachFlags: UInt32 = 0, boundMicroseconds: UInt32 = 10_000, counter: Counter = .none,
                 memoryKB: UInt64, tscKHz: UInt64) {
         self.interfaceVersion = interfaceVersion; self.mode = mode; self.vcpus = vcpus
         self.attachFlags = attachFlags; self.boundMicroseconds = boundMicroseconds
+        self.counter = counter
         self.memoryKB = memoryKB; self.tscKHz = tscKHz
     }
 }
@@ -294,7 +299,8 @@ extension Record {
             w.put(t.device.rawValue); w.put(UInt32(t.data.count)); w.put(t.cookie); w.put(bytes: t.data)
         case .domainStart(let s):
             w.put(s.interfaceVersion); w.put(UInt16(s.mode.rawValue)); w.put(s.vcpus)
-            w.put(s.attachFlags); w.put(s.boundMicroseconds); w.put(s.memoryKB); w.put(s.tscKHz)
+            w.put(s.attachFlags); w.put(s.boundMicroseconds); w.put(s.counter.rawValue); w.put(UInt32(0))
+            w.put(s.memoryKB); w.put(s.tscKHz)
         case .divergence(let d):
             w.put(d.expectedType); w.put(d.actualType); w.put(d.reason.rawValue)
             for p in [d.expected, d.actual] {
@@ -344,6 +350,10 @@ extension Record {
         }
         let p = raw.payload
         let fixed = type.fixedPayloadSize
+        if type == .domainStart, p.count >= 4, p.le(0, as: UInt32.self) < TTABI.interfaceVersion, p.count != fixed {
+            throw RecordError("DOMAIN_START of time-travel interface version \(p.le(0, as: UInt32.self)) "
+                              + "(\(p.count) bytes): this tool reads version \(TTABI.interfaceVersion) logs only")
+        }
         guard p.count >= fixed else {
             throw RecordError("\(type.name) payload is \(p.count) bytes, needs at least \(fixed)")
         }
@@ -447,12 +457,14 @@ extension Record {
             }
             payload = .ttioInput(TTIOInput(device: dev, cookie: p.le(8), data: tail(16)))
         case .domainStart:
+            try zero(20, 4)
             guard let mode = Mode(rawValue: UInt32(p.le(4, as: UInt16.self))) else {
                 throw RecordError("DOMAIN_START record has unknown mode \(p.le(4, as: UInt16.self))")
             }
             payload = .domainStart(DomainStart(interfaceVersion: p.le(0), mode: mode, vcpus: p.le(6),
                                                attachFlags: p.le(8), boundMicroseconds: p.le(12),
-                                               memoryKB: p.le(16), tscKHz: p.le(24)))
+                                               counter: Counter(rawValue: p.le(16)),
+                                               memoryKB: p.le(24), tscKHz: p.le(32)))
         case .divergence:
             guard let reason = DivergenceReason(rawValue: p.le(4)) else {
                 throw RecordError("DIVERGENCE record has unknown reason \(p.le(4, as: UInt32.self))")

@@ -89,6 +89,9 @@ extension XenError {
             what = "domain \(domain) cannot time-travel: it must be a PVH domain with exactly one vCPU (type = \"pvh\", vcpus = 1)"
         case (.attach, EACCES), (.attach, EPROTO):
             what = "the hypervisor's time-travel interface version differs from this tool's: use the ttd-deviced built with this hypervisor"
+        case (.attach, ENODEV):
+            what = "this host does not offer the counter asked for (guest instructions need Xen booted with "
+                + "tt_counter=icount under QEMU -icount shift=0; the PMU branch counter is not implemented)"
         case (.ringSetup, EEXIST):
             what = "domain \(domain) already has this ring: another ttd-deviced serves it"
         case (.ringSetup, E2BIG):
@@ -139,15 +142,30 @@ public final class TTControl {
         return Int(rc)
     }
 
-    /// TTOP_attach (struct xen_tt_attach: domid, mode, interface_version, flags, bound_us).
-    public func attach(_ domain: DomainID, mode: UInt16, interfaceVersion: UInt32, flags: UInt32 = 0, boundMicroseconds: UInt32 = 0) throws {
+    /// TTOP_attach (struct xen_tt_attach: domid, mode, interface_version,
+    /// flags, bound_us, counter, pad).  `counter` is a `TT_COUNTER_*`; Xen
+    /// answers -ENODEV when this host does not offer it.  `flags` must be zero.
+    public func attach(_ domain: DomainID, mode: UInt16, interfaceVersion: UInt32, flags: UInt32 = 0,
+                       boundMicroseconds: UInt32 = 0, counter: UInt32 = 0) throws {
         try call(.attach, domain: domain) { p in
-            p.storeBytes(of: mode, toByteOffset: 2, as: UInt16.self)
-            p.storeBytes(of: interfaceVersion, toByteOffset: 4, as: UInt32.self)
-            p.storeBytes(of: flags, toByteOffset: 8, as: UInt32.self)
-            p.storeBytes(of: boundMicroseconds, toByteOffset: 12, as: UInt32.self)
+            TTControl.encodeAttach(into: p, mode: mode, interfaceVersion: interfaceVersion, flags: flags,
+                                   boundMicroseconds: boundMicroseconds, counter: counter)
         }
     }
+
+    /// The IN fields of struct xen_tt_attach after domid (offset 0), into a
+    /// zeroed block of `attachSize` bytes or more (the pad stays zero).
+    public static func encodeAttach(into p: UnsafeMutableRawPointer, mode: UInt16, interfaceVersion: UInt32,
+                                    flags: UInt32, boundMicroseconds: UInt32, counter: UInt32) {
+        p.storeBytes(of: mode, toByteOffset: 2, as: UInt16.self)
+        p.storeBytes(of: interfaceVersion, toByteOffset: 4, as: UInt32.self)
+        p.storeBytes(of: flags, toByteOffset: 8, as: UInt32.self)
+        p.storeBytes(of: boundMicroseconds, toByteOffset: 12, as: UInt32.self)
+        p.storeBytes(of: counter, toByteOffset: 16, as: UInt32.self)
+    }
+
+    /// `sizeof(struct xen_tt_attach)`.
+    public static let attachSize = 24
 
     /// TTOP_ring_setup (struct xen_tt_ring_setup: domid, ring, nr_pages IN; port OUT).
     /// Returns the doorbell's port in the TT domain.

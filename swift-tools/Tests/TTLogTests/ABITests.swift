@@ -23,6 +23,11 @@ final class ABITests: XCTestCase {
         XCTAssertEqual(RecordFlags.all.rawValue, UInt16(TT_RECF_ALL))
         XCTAssertEqual(Mode.record.rawValue, UInt32(TT_MODE_RECORD))
         XCTAssertEqual(Mode.replay.rawValue, UInt32(TT_MODE_REPLAY))
+        XCTAssertEqual(Counter.none.rawValue, UInt32(TT_COUNTER_NONE))
+        XCTAssertEqual(Counter.instructions.rawValue, UInt32(TT_COUNTER_ICOUNT))
+        XCTAssertEqual(Counter.branches.rawValue, UInt32(TT_COUNTER_BRANCHES))
+        for v: UInt32 in [0, 1, 2, 3, 0xffff_ffff] { XCTAssertEqual(Counter(rawValue: v).rawValue, v) }
+        XCTAssertEqual(Counter(rawValue: 7), .unknown(7))
     }
 
     func testRecordTypesMatchTheCHeader() {
@@ -57,6 +62,65 @@ final class ABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_regs>.offset(of: \.pad), 156)
         XCTAssertEqual(MemoryLayout<xen_tt_ring>.size, 64)
         XCTAssertEqual(MemoryLayout<xen_tt_pos>.size, 32)
+        XCTAssertEqual(MemoryLayout<xen_tt_rec_start>.size, 40)
+        XCTAssertEqual(MemoryLayout<xen_tt_rec_start>.offset(of: \.bound_us), 12)
+        XCTAssertEqual(MemoryLayout<xen_tt_rec_start>.offset(of: \.counter), 16)
+        XCTAssertEqual(MemoryLayout<xen_tt_rec_start>.offset(of: \.pad), 20)
+        XCTAssertEqual(MemoryLayout<xen_tt_rec_start>.offset(of: \.memory_kb), 24)
+        XCTAssertEqual(MemoryLayout<xen_tt_rec_start>.offset(of: \.tsc_khz), 32)
+    }
+
+    /// DOMAIN_START as Xen writes it (the C struct) decodes to its counter,
+    /// and TTLog encodes it back to the same bytes.
+    func testDomainStartCounterMatchesTheCStruct() throws {
+        for (c, want) in [(UInt32(TT_COUNTER_NONE), Counter.none), (UInt32(TT_COUNTER_ICOUNT), .instructions),
+                          (UInt32(TT_COUNTER_BRANCHES), .branches), (9, .unknown(9))] {
+            var start = xen_tt_rec_start()
+            start.interface_version = UInt32(TT_INTERFACE_VERSION)
+            start.mode = UInt16(TT_MODE_RECORD)
+            start.vcpus = 1
+            start.bound_us = 10_000
+            start.counter = c
+            start.memory_kb = 98304
+            start.tsc_khz = 2_000_000
+            let payload = withUnsafeBytes(of: &start) { Array($0) }
+            var w = ByteWriter(capacity: 128)
+            w.put(RecordType.domainStart.rawValue); w.put(UInt16(0)); w.put(UInt32(payload.count))
+            for _ in 0..<4 { w.put(UInt64(0)) }
+            w.put(bytes: payload)
+            let bytes = w.bytes
+            let r = try bytes.withUnsafeBytes { b in
+                try Record(RawRecord(type: b.le(0), flags: b.le(2), position: Position(landmark: 0, rip: 0, rcx: 0),
+                                     payload: UnsafeRawBufferPointer(rebasing: b[40...]), offsetInChunk: 0, bytes: b))
+            }
+            guard case .domainStart(let s) = r.payload else { return XCTFail("not DOMAIN_START") }
+            XCTAssertEqual(s.counter, want)
+            XCTAssertEqual(s.boundMicroseconds, 10_000)
+            XCTAssertEqual(s.memoryKB, 98304)
+            XCTAssertEqual(s.tscKHz, 2_000_000)
+            XCTAssertEqual(r.encoded(), bytes)
+            XCTAssertEqual(r.fields.first { $0.name == "counter" }?.value, .text(want.name))
+        }
+        // A non-zero pad is corrupt; a version 2 DOMAIN_START (32 bytes) says so.
+        var bad = Record(.domainStart(DomainStart(mode: .record, counter: .instructions, memoryKB: 1, tscKHz: 1)),
+                         at: Position(landmark: 0, rip: 0, rcx: 0)).encoded()
+        bad[40 + 20] = 1
+        XCTAssertThrowsError(try decodeOne(bad)) { XCTAssertTrue("\($0)".contains("non-zero padding"), "\($0)") }
+        var old = ByteWriter(capacity: 80)
+        old.put(RecordType.domainStart.rawValue); old.put(UInt16(0)); old.put(UInt32(32))
+        for _ in 0..<4 { old.put(UInt64(0)) }
+        old.put(UInt32(2)); old.put(UInt16(1)); old.put(UInt16(1)); old.zeros(24)
+        XCTAssertThrowsError(try decodeOne(old.bytes)) {
+            XCTAssertTrue("\($0)".contains("interface version 2"), "\($0)")
+        }
+    }
+
+    private func decodeOne(_ bytes: [UInt8]) throws -> Record {
+        try bytes.withUnsafeBytes { b in
+            let len = Int(b.le(4, as: UInt32.self))
+            return try Record(RawRecord(type: b.le(0), flags: b.le(2), position: Position(landmark: 0, rip: 0, rcx: 0),
+                                        payload: UnsafeRawBufferPointer(rebasing: b[40..<40 + len]), offsetInChunk: 0, bytes: b))
+        }
     }
 
     func testEncodingMatchesCStructLayout() {
@@ -91,7 +155,8 @@ final class ControlABITests: XCTestCase {
     func testControlStructSizes() {
         XCTAssertEqual(MemoryLayout<xen_tt_info>.size, 16)
         XCTAssertEqual(MemoryLayout<xen_tt_io>.size, 32)
-        XCTAssertEqual(MemoryLayout<xen_tt_attach>.size, 16)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.size, 24)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.size, TTControl.attachSize)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.size, 24)
         XCTAssertEqual(MemoryLayout<xen_tt_status>.size, 88)
         XCTAssertEqual(MemoryLayout<xen_tt_detach>.size, 8)
@@ -103,6 +168,8 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.interface_version), 4)
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.flags), 8)
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.bound_us), 12)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.counter), 16)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.pad), 20)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.ring), 2)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.nr_pages), 4)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.port), 8)
@@ -143,5 +210,24 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(Int(TTOP_ring_setup), 17)
         XCTAssertEqual(Int(TTOP_status), 18)
         XCTAssertEqual(Int(TTOP_detach), 19)
+    }
+
+    /// What TTControl.attach writes is the C struct xen_tt_attach.
+    func testAttachEncodingIsTheCStruct() {
+        var block = [UInt8](repeating: 0, count: 256)
+        block.withUnsafeMutableBytes { b in
+            b.storeBytes(of: UInt16(5), toByteOffset: 0, as: UInt16.self)      // domid, as TTControl.call writes it
+            TTControl.encodeAttach(into: b.baseAddress!, mode: UInt16(TT_MODE_REPLAY), interfaceVersion: TTABI.interfaceVersion,
+                                   flags: 0, boundMicroseconds: 2500, counter: UInt32(TT_COUNTER_ICOUNT))
+        }
+        let a = block.withUnsafeBytes { $0.loadUnaligned(as: xen_tt_attach.self) }
+        XCTAssertEqual(a.domid, 5)
+        XCTAssertEqual(Int(a.mode), Int(TT_MODE_REPLAY))
+        XCTAssertEqual(a.interface_version, UInt32(TT_INTERFACE_VERSION))
+        XCTAssertEqual(a.flags, 0)
+        XCTAssertEqual(a.bound_us, 2500)
+        XCTAssertEqual(a.counter, UInt32(TT_COUNTER_ICOUNT))
+        XCTAssertEqual(a.pad, 0)
+        XCTAssertTrue(block[TTControl.attachSize...].allSatisfy { $0 == 0 })
     }
 }

@@ -149,7 +149,7 @@ final class RingTests: XCTestCase {
     }
 
     func testShortTailIsSkipped() throws {
-        // DOMAIN_START (72 bytes) and 100 HLTs (40 each) leave 24 bytes at the
+        // DOMAIN_START (80 bytes) and 100 HLTs (40 each) leave 16 bytes at the
         // end: no room for a PAD header, so the producer skips them.
         let ring = TestRing()
         let c = try ring.consumer()
@@ -163,7 +163,7 @@ final class RingTests: XCTestCase {
         let (r, bytes, b) = try drain(c)
         XCTAssertEqual(r, more)
         XCTAssertEqual(bytes.count, 120)
-        XCTAssertEqual(b.ringBytes, 24 + 120)
+        XCTAssertEqual(b.ringBytes, 16 + 120)
     }
 
     func testMaxBytesGivesWholeRecords() throws {
@@ -190,10 +190,10 @@ final class RingTests: XCTestCase {
         let c = try ring.consumer()
         var recs = ringRecords(0)
         var l: UInt64 = 1
-        // Fill the ring exactly: 72 (DOMAIN_START) + 69 RDTSC of 56 + 4 HLT of 40 = 4096.
+        // Fill the ring exactly: 80 (DOMAIN_START) + 71 RDTSC of 56 + 1 HLT of 40 = 4096.
         XCTAssertTrue(ring.produce(recs))
-        for i in 0..<73 {
-            let r = i < 69 ? Record(.rdtsc(tsc: l), at: Position(landmark: l, rip: 2, rcx: 3))
+        for i in 0..<72 {
+            let r = i < 71 ? Record(.rdtsc(tsc: l), at: Position(landmark: l, rip: 2, rcx: 3))
                            : Record(.hlt, at: Position(landmark: l, rip: 2, rcx: 3))
             XCTAssertTrue(ring.produce([r])); recs.append(r); l += 1
         }

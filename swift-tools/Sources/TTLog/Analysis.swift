@@ -20,6 +20,12 @@ public struct LogStats: Sendable {
     public var firstLandmark: UInt64?
     public var lastLandmark: UInt64?
     public var interruptsBySignature: UInt64 = 0
+    /// Records with `TT_RECF_SIGNATURE` (placed between landmarks by
+    /// register signature) and with `TT_RECF_BRANCHES` (a counter's count).
+    public var recordsBySignature: UInt64 = 0
+    public var recordsWithCount: UInt64 = 0
+    /// DOMAIN_START's counter (nil: the log has no DOMAIN_START).
+    public var counter: Counter?
     /// Guest time from the first to the last RDTSC value, with the TSC
     /// frequency of DOMAIN_START.
     public var guestSeconds: Double?
@@ -41,7 +47,7 @@ extension LogReader {
         var bytes = [UInt64](repeating: 0, count: 256)
         var firstTSC: UInt64?, lastTSC: UInt64 = 0, tscKHz: UInt64 = 0
         var first: UInt64?, last: UInt64 = 0
-        var sig: UInt64 = 0
+        var sig: UInt64 = 0, bySignature: UInt64 = 0, withCount: UInt64 = 0
         s.stop = try scanChunks { info in
             s.chunks += 1
             if info.compressed { s.compressedChunks += 1 }
@@ -53,6 +59,8 @@ extension LogReader {
             if raw.type > 0xff { s.perType[raw.type, default: TypeStats()].count += 1; return }
             counts[t] &+= 1
             bytes[t] &+= UInt64(raw.size)
+            if raw.flags & RecordFlags.signature.rawValue != 0 { bySignature += 1 }
+            if raw.flags & RecordFlags.branches.rawValue != 0 { withCount += 1 }
             if first == nil { first = raw.position.landmark }
             last = raw.position.landmark
             switch raw.type {
@@ -65,7 +73,8 @@ extension LogReader {
             case RecordType.interrupt.rawValue:
                 if raw.flags & RecordFlags.signature.rawValue != 0 { sig += 1 }
             case RecordType.domainStart.rawValue:
-                if raw.payload.count >= 32 { tscKHz = raw.payload.le(24) }
+                if raw.payload.count >= 40 { tscKHz = raw.payload.le(32) }
+                if raw.payload.count >= 20 { s.counter = Counter(rawValue: raw.payload.le(16)) }
             default: break
             }
         }
@@ -76,6 +85,8 @@ extension LogReader {
         s.firstLandmark = first
         s.lastLandmark = first == nil ? nil : last
         s.interruptsBySignature = sig
+        s.recordsBySignature = bySignature
+        s.recordsWithCount = withCount
         s.fileBytes = fileSize
         if let f = firstTSC, tscKHz > 0, lastTSC > f {
             s.guestSeconds = Double(lastTSC - f) / (Double(tscKHz) * 1000)
@@ -171,6 +182,46 @@ extension LogReader {
 
 // MARK: - records around a landmark
 
+/// A point of the guest's execution as the tools take it: landmark `LM`,
+/// or `LM+COUNT`, COUNT what the counter (DOMAIN_START's) counted since
+/// that landmark (the seed's bug-report recipe, with our positions).
+public struct LandmarkPoint: Hashable, Sendable, CustomStringConvertible {
+    public var landmark: UInt64
+    /// nil: the landmark itself (`LM`).
+    public var count: UInt64?
+
+    public init(landmark: UInt64, count: UInt64? = nil) {
+        self.landmark = landmark
+        self.count = count
+    }
+
+    /// "533717582" or "533717582+1200"; nil when it is neither.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let lm = parts.first.flatMap({ UInt64($0) }) else { return nil }
+        landmark = lm
+        if parts.count == 2 {
+            guard let c = UInt64(parts[1]) else { return nil }
+            count = c
+        } else {
+            count = nil
+        }
+    }
+
+    public var description: String { count.map { "\(landmark)+\($0)" } ?? String(landmark) }
+
+    /// Whether `r` lies at or after this point: past the landmark, or at it
+    /// with a count at least `count`.  A landmark record is at count 0 of its
+    /// own landmark (its `pos.branches` counts what came before it); records
+    /// without a count are at 0 too.
+    public func isReached(by r: Record) -> Bool {
+        if r.position.landmark != landmark { return r.position.landmark > landmark }
+        guard let count else { return true }
+        let at = r.type.recordClass == .landmark ? 0 : (r.position.branches ?? 0)
+        return at >= count
+    }
+}
+
 public struct Excerpt: Sendable {
     /// Records before the anchor (at most the window).
     public var before: [Record] = []
@@ -185,6 +236,13 @@ extension LogReader {
     /// that record, and the `window` records after it.  Uses the stored index
     /// (or builds one from the chunk headers) to start near the landmark.
     public func excerpt(around landmark: UInt64, window: Int) throws -> Excerpt {
+        try excerpt(around: LandmarkPoint(landmark: landmark), window: window)
+    }
+
+    /// The same around a point: the anchor is the first record that reaches
+    /// it (`LandmarkPoint.isReached`).
+    public func excerpt(around point: LandmarkPoint, window: Int) throws -> Excerpt {
+        let landmark = point.landmark
         let (entries, stored, _) = try index()
         var out = Excerpt()
         out.indexStored = stored
@@ -201,9 +259,13 @@ extension LogReader {
         _ = try records(ofChunkAt: entries[k], seq: UInt64(k)) { _ in false }
         let cursor = RecordCursor(self, from: entries[s], seq: UInt64(s))
         var ring: [Record] = []
+        var lastCount: UInt64?          // of the records after landmark's own, for the error
         while let r = try cursor.next() {
             if out.from.isEmpty {
-                if r.position.landmark >= landmark {
+                if r.position.landmark == landmark, r.type.recordClass != .landmark, let c = r.position.branches {
+                    lastCount = max(lastCount ?? 0, c)
+                }
+                if point.isReached(by: r) {
                     out.from.append(r)
                 } else {
                     ring.append(r)
@@ -218,9 +280,24 @@ extension LogReader {
         out.before = ring
         out.stop = cursor.stop
         if out.from.isEmpty {
+            if point.count != nil, let last = ring.last, last.position.landmark == landmark {
+                // The log ends at that landmark, before the count.
+                throw LogError.pointBeyondEnd(path: path, point: point.description, lastCount: lastCount)
+            }
             throw LogError.badIndex(path: path, detail: "index says chunk \(k) reaches landmark \(entries[k].lastLandmark), its records end before \(landmark)")
         }
         return out
+    }
+
+    /// The log's DOMAIN_START (its first record), or nil when the log has
+    /// none or no whole chunk.  Reads the first chunk only.
+    public func domainStart() -> DomainStart? {
+        var found: DomainStart?
+        _ = try? forEachRecord { raw, _ in
+            if let r = try? Record(raw), case .domainStart(let s) = r.payload { found = s }
+            return false
+        }
+        return found
     }
 }
 
@@ -243,6 +320,8 @@ public struct LogDiff: Sendable {
     public var stopA: StopReason?
     public var stopB: StopReason?
     public var recordsCompared: UInt64 = 0
+    /// The counter of log A's DOMAIN_START (what the positions' counts are).
+    public var counter: Counter = .none
 }
 
 /// Whether two records say the same: every field equal, except the mode of
@@ -258,13 +337,15 @@ public func sameContent(_ a: Record, _ b: Record) -> Bool {
 
 /// Field-by-field differences between two records (DOMAIN_START's mode
 /// excepted: it differs between a recording and its replay by nature).
-public func fieldDifferences(_ a: Record, _ b: Record) -> [String] {
+/// `counter` names the count of the positions (`instructions` or `branches`).
+public func fieldDifferences(_ a: Record, _ b: Record, counter: Counter = .none) -> [String] {
     var d: [String] = []
     if a.type != b.type { d.append("type: A=\(a.type.name) B=\(b.type.name)") }
+    let count = counter.longLabel
     let pa = [("landmark", String(a.position.landmark)), ("rip", hex(a.position.rip)), ("rcx", hex(a.position.rcx)),
-              ("branches", a.position.branches.map(String.init) ?? "invalid"), ("outside", String(a.outside))]
+              (count, a.position.branches.map(String.init) ?? "invalid"), ("outside", String(a.outside))]
     let pb = [("landmark", String(b.position.landmark)), ("rip", hex(b.position.rip)), ("rcx", hex(b.position.rcx)),
-              ("branches", b.position.branches.map(String.init) ?? "invalid"), ("outside", String(b.outside))]
+              (count, b.position.branches.map(String.init) ?? "invalid"), ("outside", String(b.outside))]
     for (x, y) in zip(pa, pb) where x.1 != y.1 { d.append("\(x.0): A=\(x.1) B=\(y.1)") }
     if a.type == b.type {
         let fa = a.fields, fb = b.fields
@@ -286,6 +367,7 @@ public func diffLogs(_ a: LogReader, _ b: LogReader, window: Int) throws -> LogD
     while true {
         let ra = try ca.next(), rb = try cb.next()
         if ra == nil && rb == nil { break }
+        if n == 0, let ra, case .domainStart(let s) = ra.payload { out.counter = s.counter }
         if let ra, let rb, sameContent(ra, rb) {
             ring.append(ra)
             if ring.count > window { ring.removeFirst() }
@@ -297,7 +379,7 @@ public func diffLogs(_ a: LogReader, _ b: LogReader, window: Int) throws -> LogD
         out.a = ra
         out.b = rb
         if let ra, let rb {
-            out.differences = fieldDifferences(ra, rb)
+            out.differences = fieldDifferences(ra, rb, counter: out.counter)
         } else {
             out.differences = [ra == nil ? "A ends here (\(n) records); B goes on" : "B ends here (\(n) records); A goes on"]
         }

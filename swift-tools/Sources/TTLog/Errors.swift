@@ -16,6 +16,8 @@ public enum LogError: Error, Equatable, CustomStringConvertible {
     case badIndex(path: String, detail: String)
     /// A landmark beyond the last record of the log was asked for.
     case landmarkBeyondEnd(path: String, landmark: UInt64, last: UInt64?)
+    /// A point LM+COUNT past the last record of the log, which ends at landmark LM.
+    case pointBeyondEnd(path: String, point: String, lastCount: UInt64?)
     /// Compression or decompression failed.
     case zstd(path: String, detail: String)
     /// A record could not be written (writer side).
@@ -43,6 +45,9 @@ public enum LogError: Error, Equatable, CustomStringConvertible {
                 return "\(path): landmark \(landmark) is beyond the end of the log (last landmark \(last))"
             }
             return "\(path): landmark \(landmark) is beyond the end of the log (it holds no records)"
+        case let .pointBeyondEnd(path, point, lastCount):
+            return "\(path): \(point) is beyond the end of the log (it ends at that landmark, "
+                + (lastCount.map { "the last count there \($0))" } ?? "with no record after the landmark's own)")
         case let .zstd(path, detail):
             return "\(path): zstd: \(detail)"
         case let .invalidRecord(detail):

@@ -140,7 +140,8 @@ extension Record {
         case .domainStart(let s):
             return [Field("version", .unsigned(UInt64(s.interfaceVersion))), Field("mode", .text(s.mode.name)),
                     Field("vcpus", .unsigned(UInt64(s.vcpus))), Field("flags", .hex(UInt64(s.attachFlags), width: 1)),
-                    Field("bound_us", .unsigned(UInt64(s.boundMicroseconds))), Field("memory_kb", .unsigned(s.memoryKB)),
+                    Field("bound_us", .unsigned(UInt64(s.boundMicroseconds))), Field("counter", .text(s.counter.name)),
+                    Field("memory_kb", .unsigned(s.memoryKB)),
                     Field("tsc_khz", .unsigned(s.tscKHz))]
         case .divergence(let d):
             let name = { (t: UInt16) in RecordType(rawValue: t)?.name ?? hex(UInt64(t), width: 4) }
@@ -154,35 +155,51 @@ extension Record {
     }
 
     /// "lm:12 ip:0xffffffff81000000 TYPE": the position and type.
-    public var shortLine: String {
+    public var shortLine: String { shortLine(counter: .none) }
+
+    /// The short line, the count labelled for `counter` (`n:` instructions, else `br:`).
+    public func shortLine(counter: Counter) -> String {
         var s = "lm:\(position.landmark) ip:\(hex(position.rip))"
-        if let b = position.branches { s += " br:\(b)" }
+        if let b = position.branches { s += " \(counter.label):\(b)" }
         return s + " " + type.name
     }
 
     /// The -i line: position, type and decoded payload.
-    public var infoLine: String {
+    public var infoLine: String { infoLine(counter: .none) }
+
+    /// The -i line, the counts labelled for `counter`.
+    public func infoLine(counter: Counter) -> String {
         var s = "lm:\(position.landmark) ip:\(hex(position.rip)) rcx:\(hex(position.rcx))"
-        if let b = position.branches { s += " br:\(b)" }
+        if let b = position.branches { s += " \(counter.label):\(b)" }
         s += " " + type.name
         if outside { s += " [outside]" }
         for f in fields where !(type == .interrupt && Registers.fieldNames.contains(f.name)) {
-            s += " \(f.name)=\(f.value.text)"
+            s += " \(textName(f.name, counter))=\(f.value.text)"
         }
         return s
     }
 
+    /// A field's name in text: a divergence's `expected_br` is `expected_n`
+    /// with the instruction counter (JSON keeps the one name).
+    private func textName(_ name: String, _ counter: Counter) -> String {
+        guard type == .divergence, name.hasSuffix("_br"), counter.label != "br" else { return name }
+        return String(name.dropLast(2)) + counter.label
+    }
+
     /// The -v lines: every field, the register signature, the payload in hex.
-    public var verboseLines: [String] {
+    public var verboseLines: [String] { verboseLines(counter: .none) }
+
+    /// The -v lines, the counts labelled for `counter`.
+    public func verboseLines(counter: Counter) -> [String] {
         var lines: [String] = []
         let bytes = encoded()
         lines.append("    type=\(hex(UInt64(type.rawValue), width: 4)) flags=\(hex(UInt64(flags.rawValue), width: 4)) "
                      + "payload_len=\(bytes.count >= 8 ? Int(bytes.withUnsafeBytes { $0.le(4, as: UInt32.self) }) : 0) "
-                     + "branches=\(position.branches.map(String.init) ?? "invalid")")
+                     + "\(counter.longLabel)=\(position.branches.map(String.init) ?? "invalid")")
         for f in fields {
             switch f.value {
             case .bytes(let b): lines.append("    \(f.name): \(b.count) bytes " + quoted(b, limit: 256))
-            default: lines.append("    \(f.name)=\(f.value.text)")
+            default: lines.append("    \(textName(f.name, counter))=\(f.value.text)")
             }
         }
         let payload = Array(bytes.dropFirst(TTABI.recordHeaderSize))
@@ -195,7 +212,8 @@ extension Record {
         return lines
     }
 
-    /// One JSON object.
+    /// One JSON object.  `branches` is the position's count whatever the
+    /// counter (DOMAIN_START's `counter` names it), null without one.
     public func json(verbose: Bool = false) -> String {
         var s = "{\"type\":\"\(type.name)\",\"landmark\":\(position.landmark),\"rip\":\"\(hex(position.rip))\","
             + "\"rcx\":\"\(hex(position.rcx))\",\"branches\":\(position.branches.map(String.init) ?? "null")"

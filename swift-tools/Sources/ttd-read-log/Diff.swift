@@ -52,19 +52,20 @@ struct Diff: ParsableCommand {
         } else if d.identical {
             stdOut.line("identical: \(d.recordsCompared) records")
         } else {
-            let where_ = [d.a.map { "A lm:\($0.position.landmark) ip:\(hexString($0.position.rip))" },
-                          d.b.map { "B lm:\($0.position.landmark) ip:\(hexString($0.position.rip))" }]
+            let count = { (r: Record) in r.position.branches.map { " \(d.counter.label):\($0)" } ?? "" }
+            let where_ = [d.a.map { "A lm:\($0.position.landmark)\(count($0)) ip:\(hexString($0.position.rip))" },
+                          d.b.map { "B lm:\($0.position.landmark)\(count($0)) ip:\(hexString($0.position.rip))" }]
                 .compactMap { $0 }.joined(separator: ", ")
             stdOut.line("first difference at record \(d.recordNumber) (\(where_))")
-            stdOut.line("A record \(d.recordNumber): " + (d.a?.infoLine ?? "none (A ends here)"))
-            stdOut.line("B record \(d.recordNumber): " + (d.b?.infoLine ?? "none (B ends here)"))
+            stdOut.line("A record \(d.recordNumber): " + (d.a?.infoLine(counter: d.counter) ?? "none (A ends here)"))
+            stdOut.line("B record \(d.recordNumber): " + (d.b?.infoLine(counter: d.counter) ?? "none (B ends here)"))
             for x in d.differences { stdOut.line("  " + x) }
             stdOut.line("context (equal in both):")
-            for r in d.context { stdOut.line("  " + r.infoLine) }
+            for r in d.context { stdOut.line("  " + r.infoLine(counter: d.counter)) }
             stdOut.line("A \(a):")
-            for r in d.afterA { stdOut.line("< " + r.infoLine) }
+            for r in d.afterA { stdOut.line("< " + r.infoLine(counter: d.counter)) }
             stdOut.line("B \(b):")
-            for r in d.afterB { stdOut.line("> " + r.infoLine) }
+            for r in d.afterB { stdOut.line("> " + r.infoLine(counter: d.counter)) }
         }
         noteStop(ra, d.stopA)
         noteStop(rb, d.stopB)

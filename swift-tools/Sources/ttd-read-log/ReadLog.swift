@@ -19,6 +19,9 @@ struct ReadLog: ParsableCommand {
               ttd-read-log -i -r -n 533717582 -v -f ttd.log > replay.run
               vimdiff -R orig.run replay.run
 
+            With a log recorded with a counter, -n LM+COUNT names a point \
+            between landmarks: COUNT guest instructions after landmark LM.
+
             Record lines hold no file offsets, so the original and the replay \
             line up record for record. 'ttd-read-log diff' finds the first \
             difference for you.
@@ -112,6 +115,11 @@ func openLog(_ path: String) -> LogReader {
 /// The note printed when a log ends without a clean trailer.
 func noteStop(_ reader: LogReader, _ stop: StopReason?) {
     if let stop, !stop.isClean { printError("\(tool): \(reader.path): note: \(stop)") }
+}
+
+/// -n LM or -n LM+COUNT.
+extension LandmarkPoint: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
 }
 
 func headerText(_ h: LogHeader) -> [String] {

@@ -33,6 +33,9 @@ struct Stat: ParsableCommand {
             o += ",\"last_landmark\":\(s.lastLandmark.map(String.init) ?? "null")"
             o += ",\"guest_seconds\":\(s.guestSeconds.map { f($0, 6) } ?? "null")"
             o += ",\"records_per_guest_second\":\(s.recordsPerGuestSecond.map { f($0, 1) } ?? "null")"
+            o += ",\"counter\":\(s.counter.map { jsonString($0.name) } ?? "null")"
+            o += ",\"records_with_count\":\(s.recordsWithCount)"
+            o += ",\"records_by_signature\":\(s.recordsBySignature)"
             o += ",\"interrupts_by_signature\":\(s.interruptsBySignature)"
             o += ",\"types\":{" + names.map { t, n in
                 "\(jsonString(n)):{\"count\":\(s.perType[t]!.count),\"bytes\":\(s.perType[t]!.bytes)}"
@@ -54,7 +57,12 @@ struct Stat: ParsableCommand {
         } else {
             stdOut.line("guest time: unknown (needs DOMAIN_START and two RDTSC records)")
         }
-        stdOut.line("interrupts placed by signature: \(s.interruptsBySignature)")
+        stdOut.line("counter: " + (s.counter.map { $0.description } ?? "unknown (the log has no DOMAIN_START)"))
+        if let c = s.counter, c != .none {
+            stdOut.line("positions carry the count (\(c.label):): \(s.recordsWithCount) records; a landmark's since "
+                        + "the previous landmark, any other record's since its landmark")
+        }
+        stdOut.line("records placed by signature: \(s.recordsBySignature)")
         stdOut.line(pad("type", 14) + lpad("count", 14) + lpad("bytes", 16) + lpad("% bytes", 9))
         for (t, n) in names {
             let ts = s.perType[t]!

@@ -1,27 +1,59 @@
-// The seed's time_travel option: time_travel="ttd_flag=1[, tt_replay_flag=1]".
+// The seed's time_travel option: time_travel="ttd_flag=1[, tt_replay_flag=1]",
+// and ours: tt_counter=none|icount|auto.
 
 import TTLog
+
+/// What a recording asks Xen to count between landmarks (ttd-deviced
+/// --counter, ttd-xl's tt_counter): `none`, `icount` (guest instructions:
+/// Xen booted with tt_counter=icount under QEMU -icount), or `auto`
+/// (icount when the host offers it, else none).
+public enum CounterChoice: String, CaseIterable, Sendable {
+    case none, icount, auto
+
+    /// The counters to attach with, in order: `auto` tries icount, then none.
+    public var attempts: [Counter] {
+        switch self {
+        case .none: return [.none]
+        case .icount: return [.instructions]
+        case .auto: return [.instructions, .none]
+        }
+    }
+}
 
 public struct TimeTravelOption: Equatable {
     public var enabled = false
     public var replay = false
+    /// tt_counter= (recording; nil: not given, ttd-deviced's default).
+    public var counter: CounterChoice? = nil
     public var mode: Mode { !enabled ? .none : (replay ? .replay : .record) }
 
-    /// Parses "ttd_flag=1, tt_replay_flag=1" (spaces optional, any order).
+    /// Parses "ttd_flag=1, tt_replay_flag=1, tt_counter=icount" (spaces
+    /// optional, any order).
     public init(parsing text: String) throws(TimeTravelError) {
         for item in text.split(separator: ",") {
             let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces }
+            if kv.count == 2, kv[0] == "tt_counter" {
+                guard let c = CounterChoice(rawValue: kv[1]) else {
+                    throw TimeTravelError(text: text, detail: "tt_counter=\(kv[1]): one of "
+                                          + CounterChoice.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                counter = c
+                continue
+            }
             guard kv.count == 2, let v = Int(kv[1]), v == 0 || v == 1 else {
                 throw TimeTravelError(text: text, detail: "'\(item.trimmingSpaces)' is not KEY=0 or KEY=1")
             }
             switch kv[0] {
             case "ttd_flag": enabled = v == 1
             case "tt_replay_flag": replay = v == 1
-            default: throw TimeTravelError(text: text, detail: "unknown key '\(kv[0])' (known: ttd_flag, tt_replay_flag)")
+            default: throw TimeTravelError(text: text, detail: "unknown key '\(kv[0])' (known: ttd_flag, tt_replay_flag, tt_counter)")
             }
         }
         if replay && !enabled {
             throw TimeTravelError(text: text, detail: "tt_replay_flag=1 needs ttd_flag=1")
+        }
+        if counter != nil && !enabled {
+            throw TimeTravelError(text: text, detail: "tt_counter needs ttd_flag=1")
         }
     }
 }

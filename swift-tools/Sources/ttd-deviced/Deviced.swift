@@ -62,11 +62,22 @@ struct Deviced: ParsableCommand {
             drained). After SIGKILL, FILE.incomplete reads up to its last whole \
             chunk, and the guest stays paused: it never runs unrecorded.
 
+            The counter (--counter): with icount, Xen counts the guest's \
+            instructions between landmarks (Xen booted with tt_counter=icount, \
+            under QEMU -icount shift=0) and every position in the log carries \
+            the count, so that replay delivers an interrupt at the very \
+            instruction; with none, interrupts between landmarks are placed by \
+            register signature. auto (the default) asks for icount and, when \
+            Xen does not offer it, records with none and says so in one line; \
+            an explicit icount that Xen refuses is an error (nothing recorded).
+
             Replay (--replay): FILE is the recording (FILE.incomplete, or a log \
             cut short, replays up to its last whole chunk). The domain, created \
             paused from the same config, must have the memory the log header \
             says (and, when given, --kernel, --ramdisk and --config the SHA-256 \
-            it says). It attaches replay, sets up and maps the log ring and the \
+            it says). It attaches replay with the counter the recording was \
+            made with (its DOMAIN_START says it: a host that does not offer it \
+            cannot replay the log), sets up and maps the log ring and the \
             replay ring (one doorbell), feeds the replay ring with the \
             recording's records as Xen consumes them, and writes the replay's \
             own log, same format, to FILE.<guest>.replay.N beside FILE (the \
@@ -121,6 +132,9 @@ struct Deviced: ParsableCommand {
 
     @Option(name: .customLong("ring-pages"), help: ArgumentHelp("Data pages of the log ring (and of the replay ring), a power of 2 (default 256: 1 MiB).", valueName: "n"))
     var ringPages = 256
+
+    @Option(name: .customLong("counter"), help: ArgumentHelp("Recording: what Xen counts between landmarks: none, icount (guest instructions) or auto (icount when Xen offers it, else none; the default). Replay uses the recording's.", valueName: "none|icount|auto"))
+    var counter: CounterChoice?
 
     @Option(name: .customLong("bound-us"), help: ArgumentHelp("Liveness bound for held interrupts, guest microseconds (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
     var boundMicroseconds: UInt32 = 0
@@ -196,6 +210,9 @@ struct Deviced: ParsableCommand {
         session.run()
     }
 }
+
+/// --counter none|icount|auto.
+extension CounterChoice: ExpressibleByArgument {}
 
 /// Writes one line to a descriptor.
 func writeLine(_ fd: Int32, _ line: String) {
@@ -308,6 +325,7 @@ extension Deviced {
             o.onPoweroff = request["on-poweroff"] ?? o.onPoweroff
             o.onReboot = request["on-reboot"] ?? o.onReboot
             o.onCrash = request["on-crash"] ?? o.onCrash
+            if let c = request["counter"].flatMap(CounterChoice.init(rawValue:)) { o.counter = c }
             if request["force"] == "1" { o.force = true }
             o.readyFD = conn
             o.resultFD = o.replay ? conn : nil

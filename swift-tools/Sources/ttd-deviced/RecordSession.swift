@@ -24,6 +24,8 @@ struct RecordSession {
     let writer: LogWriter
     var console: ConsoleBackend
     let actions: [UInt32: String]      // SHUTDOWN_* code -> destroy/preserve
+    /// What Xen counts between landmarks in this recording.
+    let counter: Counter
 
     // Counters printed at the end.
     var records: UInt64 = 0
@@ -62,20 +64,8 @@ struct RecordSession {
         actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
 
         tt = try TTControl()
-        do {
-            try tt.attach(domain, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion,
-                          boundMicroseconds: o.boundMicroseconds)
-        } catch let e as XenError where e.errno == EBUSY {
-            // Attached already (another daemon), or not a fresh paused domain.
-            if let s = try? tt.status(domain) {
-                throw XenError.call(what: "domain \(domain) (\(name))",
-                                    detail: "already being recorded (state \(s.stateName), \(s.records) records): "
-                                        + "another ttd-deviced serves it; only one daemon per domain")
-            }
-            throw XenError.call(what: "domain \(domain) (\(name))",
-                                detail: "has already run or is not paused by the toolstack: time travel starts "
-                                    + "from a domain created paused (ttd-xl create, or xl create -p)")
-        }
+        counter = try RecordSession.attach(tt, domain, name: name, choice: o.counter ?? .auto,
+                                           boundMicroseconds: o.boundMicroseconds)
         let port = try tt.ringSetup(domain, ring: TTControlABI.ringLog, pages: UInt32(o.ringPages + 1))
         ring = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: o.ringPages + 1)
         consumer = try RingConsumer(control: ring.control, data: ring.data, dataBytes: ring.dataBytes)
@@ -99,13 +89,51 @@ struct RecordSession {
 
         console = try ConsoleBackend(pty: o.consolePty, file: o.consoleFile, domain: domain)
         installSignalHandlers()
-        printError("\(tool): recording domain \(domain) (\(name)) into \(path).incomplete; ring \(o.ringPages) pages, doorbell port \(port)")
+        printError("\(tool): recording domain \(domain) (\(name)) into \(path).incomplete; ring \(o.ringPages) pages, doorbell port \(port); "
+                   + "counter: \(counter.description)")
         if let p = console.ptyPath { printError("\(tool): console: \(p)") }
         if let fd = o.readyFD {
             var b: UInt8 = 1
             _ = write(fd, &b, 1)
             if fd != o.resultFD { close(fd) }
         }
+    }
+
+    /// TTOP_attach recording with the counter chosen: `auto` asks for icount
+    /// and falls back to none (one line) when Xen answers -ENODEV; an
+    /// explicit icount that Xen refuses is an error.  Returns the counter
+    /// attached with.
+    static func attach(_ tt: TTControl, _ domain: DomainID, name: String, choice: CounterChoice,
+                       boundMicroseconds: UInt32) throws -> Counter {
+        let tool = "ttd-deviced"
+        let attempts = choice.attempts
+        for (i, c) in attempts.enumerated() {
+            do {
+                try tt.attach(domain, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion,
+                              boundMicroseconds: boundMicroseconds, counter: c.rawValue)
+                return c
+            } catch let e as XenError where e.errno == ENODEV && i + 1 < attempts.count {
+                printError("\(tool): this host offers no guest instruction counter (Xen not booted with tt_counter=icount "
+                           + "under QEMU -icount shift=0): recording without one; interrupts between landmarks will be "
+                           + "placed by register signature")
+            } catch let e as XenError where e.errno == ENODEV {
+                throw XenError.call(what: "--counter \(choice.rawValue) on domain \(domain) (\(name))",
+                                    detail: "Xen refuses the counter \(c.description): this host does not offer it "
+                                        + "(boot Xen with tt_counter=icount under QEMU -icount shift=0), "
+                                        + "or record with --counter auto or none; nothing recorded")
+            } catch let e as XenError where e.errno == EBUSY {
+                // Attached already (another daemon), or not a fresh paused domain.
+                if let s = try? tt.status(domain) {
+                    throw XenError.call(what: "domain \(domain) (\(name))",
+                                        detail: "already being recorded (state \(s.stateName), \(s.records) records): "
+                                            + "another ttd-deviced serves it; only one daemon per domain")
+                }
+                throw XenError.call(what: "domain \(domain) (\(name))",
+                                    detail: "has already run or is not paused by the toolstack: time travel starts "
+                                        + "from a domain created paused (ttd-xl create, or xl create -p)")
+            }
+        }
+        fatalError("CounterChoice.attempts is never empty")
     }
 
     /// The main loop: until END, the domain's disappearance, or a signal.

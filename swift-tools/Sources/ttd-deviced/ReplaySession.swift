@@ -112,15 +112,29 @@ final class ReplaySession {
             throw ReplayError("\(path): exists already; a replay never overwrites a file")
         }
 
-        // Attach replay with the recording's flags and bound, both rings, one doorbell.
-        tt = try TTControl()
+        // Attach replay with the recording's flags, bound and counter, both rings, one doorbell.
         let start = feeder.domainStart
+        if case .unknown(let v) = start.counter {
+            throw ReplayError("\(original) was recorded with counter \(v), which this ttd-deviced does not know: "
+                              + "replay it with the tools built with the hypervisor that recorded it")
+        }
+        tt = try TTControl()
         if o.boundMicroseconds != 0 && o.boundMicroseconds != start.boundMicroseconds {
             printError("\(tool): note: --bound-us \(o.boundMicroseconds) ignored: replay uses the recording's \(start.boundMicroseconds)")
         }
+        if let c = o.counter, c.attempts.first != start.counter {
+            printError("\(tool): note: --counter \(c.rawValue) ignored: replay uses the recording's (\(start.counter.name))")
+        }
         do {
             try tt.attach(domain, mode: UInt16(Mode.replay.rawValue), interfaceVersion: TTABI.interfaceVersion,
-                          flags: start.attachFlags, boundMicroseconds: start.boundMicroseconds)
+                          flags: start.attachFlags, boundMicroseconds: start.boundMicroseconds,
+                          counter: start.counter.rawValue)
+        } catch let e as XenError where e.errno == ENODEV {
+            let how = start.counter == .instructions
+                ? "boot Xen with tt_counter=icount under QEMU -icount shift=0"
+                : "no host offers it yet"
+            throw ReplayError("replay refused: \(original) was recorded with counter \(start.counter.name) "
+                              + "(\(start.counter.description)), which this host does not offer (\(how)); domain \(domain)")
         } catch let e as XenError where e.errno == EBUSY {
             if let s = try? tt.status(domain) {
                 throw XenError.call(what: "domain \(domain) (\(name))",
@@ -176,7 +190,8 @@ final class ReplaySession {
         console = try ConsoleBackend(pty: o.consolePty, file: o.consoleFile, domain: domain, input: false)
         installSignalHandlers()
         printError("\(tool): replaying \(original) into domain \(domain) (\(name)); replay log \(path).incomplete; "
-                   + "rings \(o.ringPages) pages, doorbell port \(port); \(first.records) records fed")
+                   + "rings \(o.ringPages) pages, doorbell port \(port); counter: \(start.counter.description); "
+                   + "\(first.records) records fed")
         if let p = console.ptyPath { printError("\(tool): console (output only): \(p)") }
         if let fd = o.readyFD {
             var b: UInt8 = 1

@@ -59,6 +59,13 @@ struct Create: ParsableCommand {
             /var/log/xen/console/guest-NAME.log. Without time_travel it creates an \
             ordinary domain and unpauses it, as xl create does.
 
+            time_travel may also say tt_counter=none|icount|auto (e.g. \
+            time_travel="ttd_flag=1, tt_counter=icount"): what the recording \
+            counts between landmarks, passed to ttd-deviced as --counter \
+            (default auto: guest instructions when Xen offers them, booted \
+            with tt_counter=icount under QEMU -icount shift=0, else none). A \
+            replay needs none: it uses the counter the log was recorded with.
+
             -c attaches to the console: the daemon's pty for a recorded domain \
             (Ctrl-] leaves it), 'xl console' for an ordinary one.
 
@@ -190,6 +197,10 @@ struct Create: ParsableCommand {
                 recording = try findRecording(name: spec.name)
                 let r = recording!
                 if let why = replayRefusal(of: r.header, path: r.path) { fail(tool, "replay refused: \(why)") }
+                if let c = tt.counter {
+                    printError("\(tool): note: tt_counter=\(c.rawValue) ignored: a replay attaches with the counter "
+                               + "the recording was made with (its DOMAIN_START says it)")
+                }
                 if let m = replayMismatch(header: r.header, kernel: try FileDigest(file: spec.kernel),
                                           ramdisk: try FileDigest(file: spec.ramdisk), config: try FileDigest(file: config),
                                           memoryBytes: nil) {
@@ -229,7 +240,7 @@ struct Create: ParsableCommand {
         var daemon: DaemonHandle? = nil
         if tt.enabled {
             do {
-                daemon = try startDaemon(domid, spec, replaying: recording?.path, tool: tool)
+                daemon = try startDaemon(domid, spec, replaying: recording?.path, counter: tt.counter, tool: tool)
             } catch {
                 printError("\(tool): \(error)")
                 try? libxl.destroy(domid)
@@ -291,8 +302,9 @@ struct Create: ParsableCommand {
 
     /// Starts ttd-deviced for the paused domain (recording, or replaying the
     /// log `replaying`) and waits for its ready byte.
-    func startDaemon(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, tool: String) throws -> DaemonHandle {
-        if let waiting = try handOver(domid, spec, replaying: replaying, tool: tool) { return waiting }
+    func startDaemon(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, counter: CounterChoice?,
+                     tool: String) throws -> DaemonHandle {
+        if let waiting = try handOver(domid, spec, replaying: replaying, counter: counter, tool: tool) { return waiting }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw ToolError("pipe: \(String(cString: strerror(errno)))") }
         var results: [Int32] = [-1, -1]
@@ -311,6 +323,7 @@ struct Create: ParsableCommand {
         } else {
             if let log { args += ["-f", log] }
             if force { args.append("--force") }
+            if let counter { args += ["--counter", counter.rawValue] }
         }
         if let k = spec.kernel, fileExists(k) { args += ["--kernel", k] }
         if let r = spec.ramdisk, fileExists(r) { args += ["--ramdisk", r] }
@@ -369,7 +382,8 @@ struct Create: ParsableCommand {
 
     /// Hands the domain to a ttd-deviced started without --domain, when one
     /// waits (WaitingDaemon), and waits for its ready byte; nil when none waits.
-    func handOver(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, tool: String) throws -> DaemonHandle? {
+    func handOver(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, counter: CounterChoice?,
+                  tool: String) throws -> DaemonHandle? {
         guard let w = WaitingDaemon.find() else { return nil }
         let fd = WaitingDaemon.connect()
         guard fd >= 0 else { return nil }
@@ -383,6 +397,7 @@ struct Create: ParsableCommand {
                                            ("on-crash", spec.onCrash == .preserve ? "preserve" : "destroy")]
         if let replaying { request.append(("log", replaying)) } else if let log { request.append(("log", log)) }
         if replaying == nil && force { request.append(("force", "1")) }
+        if replaying == nil, let counter { request.append(("counter", counter.rawValue)) }
         if let k = spec.kernel, fileExists(k) { request.append(("kernel", k)) }
         if let r = spec.ramdisk, fileExists(r) { request.append(("ramdisk", r)) }
         let line = WaitingDaemon.encode(request)

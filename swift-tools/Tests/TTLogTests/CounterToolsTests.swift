@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+@testable import TTLog
+import TTTools
+
+/// The counter of a recording as ttd-xl (time_travel's tt_counter) and
+/// ttd-deviced (--counter) take it.
+final class CounterToolsTests: XCTestCase {
+    func testTimeTravelOptionCounter() throws {
+        XCTAssertNil(try TimeTravelOption(parsing: "ttd_flag=1").counter)
+        XCTAssertEqual(try TimeTravelOption(parsing: "ttd_flag=1, tt_counter=icount").counter, .icount)
+        XCTAssertEqual(try TimeTravelOption(parsing: "tt_counter = none ,ttd_flag=1").counter, CounterChoice.none)
+        let both = try TimeTravelOption(parsing: "ttd_flag=1, tt_replay_flag=1, tt_counter=auto")
+        XCTAssertEqual(both.mode, .replay)
+        XCTAssertEqual(both.counter, .auto)
+        XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, tt_counter=fast")) {
+            XCTAssertTrue("\($0)".contains("tt_counter=fast: one of none, icount, auto"), "\($0)")
+        }
+        XCTAssertThrowsError(try TimeTravelOption(parsing: "tt_counter=icount")) {
+            XCTAssertTrue("\($0)".contains("tt_counter needs ttd_flag=1"), "\($0)")
+        }
+        XCTAssertEqual(CounterChoice.auto.attempts, [.instructions, .none])
+        XCTAssertEqual(CounterChoice.icount.attempts, [.instructions])
+        XCTAssertEqual(CounterChoice.none.attempts, [Counter.none])
+    }
+
+    func testDevicedAndXLTakeTheCounter() throws {
+        let dir = temporaryDirectory()
+        let bad = try runTool("ttd-deviced", ["--domain", "7", "--counter", "fast"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--counter"), bad.stderr)
+        // A good one gets as far as Xen (none here), and leaves no log.
+        let d = try runTool("ttd-deviced", ["-f", dir + "/ttd.log", "--domain", "7", "--counter", "icount"])
+        XCTAssertEqual(d.status, 1, d.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ttd.log.incomplete"))
+        let help = try runTool("ttd-deviced", ["--help"])
+        XCTAssertTrue(help.stdout.contains("--counter <none|icount|auto>"), help.stdout)
+        let conf = dir + "/clientA.conf"
+        try Data("name = \"clientA\"\ntype = \"pvh\"\nmemory = 96\nkernel = \"/boot/vmlinuz\"\n".utf8)
+            .write(to: URL(fileURLWithPath: conf))
+        let xl = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_counter=fast"])
+        XCTAssertEqual(xl.status, 1)
+        XCTAssertTrue(xl.stderr.contains("tt_counter=fast: one of none, icount, auto"), xl.stderr)
+        let ok = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_counter=icount"])
+        XCTAssertEqual(ok.status, 1)
+        XCTAssertTrue(ok.stderr.contains("libxl_ctx_alloc"), ok.stderr)
+        let xhelp = try runTool("ttd-xl", ["help", "create"])
+        XCTAssertTrue(xhelp.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                        .contains("tt_counter=none|icount|auto"), xhelp.stdout)
+    }
+}

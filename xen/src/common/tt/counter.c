@@ -13,11 +13,13 @@
  * reads it just before VMRUN and just after #VMEXIT, on a straight-line
  * path.  The difference is the guest's instructions plus a fixed number
  * of Xen's own: those between the first read and VMRUN, VMRUN, and those
- * from #VMEXIT to the second read.  That number, TT_ICOUNT_XEN, is
- * measured by the boot check below on an exit that ran no guest
- * instruction at all, so no build of Xen has to be counted by hand:
- * docs/design-replay.md tells what exactly is counted (REP iterations
- * one by one, a faulting or intercepted instruction not at all).
+ * from #VMEXIT to the second read.  That number, TT_ICOUNT_XEN
+ * (private.h), is counted from the straight-line code of svm/entry.S and
+ * confirmed in the lab by the fewest an exit ever counts (an interrupt
+ * pending at VMRUN: no guest instruction at all).  An exit that counts
+ * fewer is reported (counter_short).  docs/design-replay.md tells what
+ * exactly is counted (REP iterations one by one; an intercepted or
+ * faulting instruction not at all: it counts when it completes).
  *
  * Boot option tt_counter=icount offers it.  At boot Xen checks that the
  * TSC advances by exactly the number of instructions between two reads,

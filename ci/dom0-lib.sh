@@ -153,7 +153,8 @@ lab_tt_pair() {
 	log=$PWD/$pair.ttlog
 	rm -f "$log" "$log".*
 	extra="extra=\"console=hvc0 tt.autorun=$autorun\""
-	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 'time_travel="ttd_flag=1"' "$extra" --log "$log"
+	# LAB_TT_RECORD: more of the recording's time_travel (e.g. ", tt_counter=none").
+	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 "time_travel=\"ttd_flag=1${LAB_TT_RECORD:-}\"" "$extra" --log "$log"
 	local rsecs=$LAB_SECS
 	if [ "$LAB_RC" != 0 ] || ! [ -f "$log" ] || ! grep -q TT-GUEST-DONE "$pair-record.console"; then
 		lab_not_ok "$pair: recorded (exit $LAB_RC, log $([ -f "$log" ] && echo closed || echo missing))"

@@ -28,6 +28,7 @@ salt=ttxenguest
 uuid=74742d78-656e-4775-6573-740000000001
 
 need_cmd cpio cpio
+need_cmd gcc gcc
 need_cmd gzip gzip
 need_cmd mke2fs e2fsprogs
 [ -x "$busybox" ] ||
@@ -70,6 +71,11 @@ install -m 755 "$busybox" "$tmp/bin/busybox"
 done
 
 cp -R "$here/rootfs/." "$tmp/"
+# Our own test programs (images/src), static like busybox.
+for c in "$here"/src/*.c; do
+	gcc -static -O2 -Wall -Wextra -Werror -o "$tmp/usr/bin/$(basename "$c" .c)" "$c" ||
+		die "cannot build the guest program $c. Fix the compile error above."
+done
 chmod 755 "$tmp/sbin/tt-init" "$tmp"/etc/tt-autorun/*
 ln -s sbin/tt-init "$tmp/init"
 ln -s tt-init "$tmp/sbin/init"

@@ -136,6 +136,7 @@ static void hold_log_interrupt(struct tt_domain *t, unsigned int kind,
     struct xen_tt_regs sig;
     struct xen_tt_pos pos;
 
+    tt_evtrace_delivered(t);
     if ( !t->hold.by_signature )
     {
         tt_record(t, TT_REC_INTERRUPT, 0, &t->pos, &rec, sizeof(rec),

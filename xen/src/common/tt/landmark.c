@@ -56,6 +56,44 @@ integer_param("tt_regtrace", opt_tt_regtrace);
 static unsigned long __read_mostly opt_tt_memhash;
 integer_param("tt_memhash", opt_tt_memhash);
 
+/*
+ * Diagnostic (boot option tt_evtrace=N): the guest's event state (2-level
+ * pending and mask words 0, its vCPU's selector and upcall flag, the
+ * vLAPIC's IRR/ISR bit of the upcall vector, RFLAGS.IF, the count) at
+ * each landmark where an interrupt was delivered and the N after it.
+ */
+static unsigned int __read_mostly opt_tt_evtrace;
+integer_param("tt_evtrace", opt_tt_evtrace);
+
+void tt_evtrace_delivered(struct tt_domain *t)
+{
+    if ( opt_tt_evtrace )
+        t->evtrace_left = opt_tt_evtrace + 1;
+}
+
+static void tt_evtrace(struct tt_domain *t, struct vcpu *v)
+{
+    const struct domain *d = v->domain;
+    const struct vlapic *vl = vcpu_vlapic(v);
+    unsigned int vec = v->arch.hvm.evtchn_upcall_vector;
+
+    if ( !t->evtrace_left )
+        return;
+    t->evtrace_left--;
+    printk(XENLOG_ERR "tt: %pd: evtrace lm %"PRIu64" n %"PRIu64" rip %#"
+           PRIx64" pend %#lx mask %#lx sel %#lx up %u irr %d isr %d if %d"
+           " regs %016"PRIx64"\n", d, t->landmarks, t->lm_pos.branches,
+           t->pos.rip,
+           (unsigned long)shared_info(d, evtchn_pending)[0],
+           (unsigned long)shared_info(d, evtchn_mask)[0],
+           (unsigned long)vcpu_info(v, evtchn_pending_sel),
+           vcpu_info(v, evtchn_upcall_pending),
+           vec ? vlapic_test_irq(vl, vec) : -1,
+           vec ? !!vlapic_test_vector(vec, &vl->regs->data[APIC_ISR]) : -1,
+           !!(guest_cpu_user_regs()->rflags & X86_EFLAGS_IF),
+           t->entry.reghash);
+}
+
 static void tt_memhash(struct tt_domain *t)
 {
     struct domain *d = t->d;
@@ -496,15 +534,16 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
     }
 
     if ( t->mode == TT_MODE_REPLAY )
-    {
         tt_replay_landmark(t, v, regs, &lr);
-        return;
+    else
+    {
+        tt_record(t, lr.type, lr.flags, &t->lm_pos, &lr.p, lr.len, lr.data,
+                  lr.dlen);
+        /* What was held for this landmark is applied, after its record. */
+        tt_hold_exit(t, v, true);
     }
-
-    tt_record(t, lr.type, lr.flags, &t->lm_pos, &lr.p, lr.len, lr.data,
-              lr.dlen);
-    /* What was held for this landmark is applied, after its record. */
-    tt_hold_exit(t, v, true);
+    if ( unlikely(opt_tt_evtrace) )
+        tt_evtrace(t, v);
 }
 
 void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)

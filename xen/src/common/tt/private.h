@@ -196,6 +196,7 @@ struct tt_domain {
     uint64_t lm_gap_sum_ns;     /* ... landmarks, and their sum */
     uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
     uint64_t regtrace;          /* tt_regtrace's rolling hash */
+    unsigned int evtrace_left;  /* tt_evtrace: landmarks still to print */
     /* The counter (counter.c): its count since the latest landmark. */
     uint64_t count;
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */
@@ -406,6 +407,8 @@ void tt_hold_replay_interrupt(struct tt_domain *t, struct vcpu *v,
                               bool by_signature);
 int tt_hold_replay_memory(struct tt_domain *t, struct vcpu *v,
                           unsigned int kind, const void *p, unsigned int len);
+/* landmark.c, diagnostic tt_evtrace: an interrupt was delivered now. */
+void tt_evtrace_delivered(struct tt_domain *t);
 /* The signature of the guest's registers now (struct xen_tt_regs). */
 void tt_signature(struct vcpu *v, struct xen_tt_regs *sig);
 

@@ -145,6 +145,7 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
     t->entry.r8 = regs->r8;
     t->entry.r9 = regs->r9;
     t->entry.r10 = regs->r10;
+    t->entry.rip = regs->rip;
     /* Xen's re-delivery of an event this exit interrupted, if any. */
     t->entry.event_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
     if ( unlikely(opt_tt_regtrace) )
@@ -632,7 +633,18 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
 
     type = svm_landmark_type(v, vmcb, exit_reason);
     if ( type == TT_REC_PAD )
+    {
         t->other++;
+        /*
+         * An instruction that Xen completed for the guest at an exit that
+         * is no landmark (MOV to or from CR0 while Xen intercepts it, a
+         * page-table write the shadow code emulated) is one instruction
+         * of the guest's: the counter did not see it run, and whether it
+         * exits at all depends on the host (lazy FPU, the shadow cache).
+         */
+        if ( guest_cpu_user_regs()->rip != t->entry.rip )
+            t->count++;
+    }
     else
         landmark_done(t, v, vmcb, type, false);
 

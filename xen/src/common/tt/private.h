@@ -220,6 +220,7 @@ struct tt_domain {
     bool in_exit;               /* between the exit hooks */
     struct {
         uint64_t rax, rcx, rdx, rsi, rdi, r8, r9, r10;
+        uint64_t rip;           /* where the guest was (counter.c) */
         uint64_t event_inj;     /* vmcb event_inj (a re-delivery) */
         uint64_t reghash;       /* tt_regtrace: the GPRs as left */
     } entry;

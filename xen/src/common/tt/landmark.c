@@ -71,6 +71,36 @@ void tt_evtrace_delivered(struct tt_domain *t)
         t->evtrace_left = opt_tt_evtrace + 1;
 }
 
+/* A 32-bit hash of the guest's RAM in MiB mib (0: no RAM there). */
+static uint32_t tt_mib_hash(struct domain *d, unsigned long mib)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    unsigned long g;
+    bool ram = false;
+
+    for ( g = mib << 8; g < (mib + 1) << 8; g++ )
+    {
+        p2m_type_t p2mt;
+        struct page_info *pg = get_page_from_gfn(d, g, &p2mt, P2M_ALLOC);
+        const uint64_t *p;
+        unsigned int i;
+
+        if ( !pg )
+            continue;
+        if ( p2m_is_ram(p2mt) )
+        {
+            ram = true;
+            p = __map_domain_page(pg);
+            for ( i = 0; i < PAGE_SIZE / 8; i++ )
+                h = (h ^ p[i]) * 0x100000001b3ULL;
+            unmap_domain_page(p);
+        }
+        put_page(pg);
+    }
+
+    return ram ? (uint32_t)(h ^ (h >> 32)) | 1 : 0;
+}
+
 static void tt_evtrace(struct tt_domain *t, struct vcpu *v)
 {
     const struct domain *d = v->domain;
@@ -92,6 +122,27 @@ static void tt_evtrace(struct tt_domain *t, struct vcpu *v)
            vec ? !!vlapic_test_vector(vec, &vl->regs->data[APIC_ISR]) : -1,
            !!(guest_cpu_user_regs()->rflags & X86_EFLAGS_IF),
            t->entry.reghash);
+    /*
+     * With tt_evtrace=9 or more: the guest's RAM (the first 128 MiB), a
+     * hash per MiB, 16 a line.
+     */
+    if ( opt_tt_evtrace > 8 )
+    {
+        unsigned long mib;
+        uint32_t h[16];
+        unsigned int i;
+
+        for ( mib = 0; mib < 128; mib += 16 )
+        {
+            for ( i = 0; i < 16; i++ )
+                h[i] = tt_mib_hash(v->domain, mib + i);
+            printk(XENLOG_ERR "tt: %pd: evmem lm %"PRIu64" %3lu: %08x %08x "
+                   "%08x %08x %08x %08x %08x %08x %08x %08x %08x %08x %08x "
+                   "%08x %08x %08x\n", d, t->landmarks, mib, h[0], h[1],
+                   h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10],
+                   h[11], h[12], h[13], h[14], h[15]);
+        }
+    }
 }
 
 static void tt_memhash(struct tt_domain *t)
@@ -544,7 +595,26 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
         tt_hold_exit(t, v, true);
     }
     if ( unlikely(opt_tt_evtrace) )
+    {
         tt_evtrace(t, v);
+        /* A long stretch without landmarks: the exits that ended it. */
+        if ( t->lm_pos.branches > 300000 )
+        {
+            unsigned int i, n = min_t(unsigned int, t->exhist_n,
+                                      ARRAY_SIZE(t->exhist));
+
+            for ( i = t->exhist_n - n; i != t->exhist_n; i++ )
+            {
+                unsigned int j = i % ARRAY_SIZE(t->exhist);
+
+                printk(XENLOG_ERR "tt: %pd: exhist lm %"PRIu64" #%u exit %#"
+                       PRIx64" rip %#"PRIx64" rcx %#"PRIx64" n %"PRIu64"\n",
+                       t->d, t->landmarks, t->exhist_n - i,
+                       t->exhist[j].reason, t->exhist[j].rip,
+                       t->exhist[j].rcx, t->exhist[j].count);
+            }
+        }
+    }
 }
 
 void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
@@ -558,6 +628,16 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
 
     t->exits++;
     ASSERT(t->in_exit);
+
+    if ( unlikely(opt_tt_evtrace) )
+    {
+        unsigned int i = t->exhist_n++ % ARRAY_SIZE(t->exhist);
+
+        t->exhist[i].reason = exit_reason;
+        t->exhist[i].rip = t->entry.rip;
+        t->exhist[i].rcx = t->entry.rcx;
+        t->exhist[i].count = t->count;
+    }
 
     if ( t->rp.bp_exit )
     {
@@ -643,7 +723,14 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
          * exits at all depends on the host (lazy FPU, the shadow cache).
          */
         if ( guest_cpu_user_regs()->rip != t->entry.rip )
+        {
             t->count++;
+            if ( unlikely(opt_tt_evtrace) )
+                printk(XENLOG_ERR "tt: %pd: exittrace lm %"PRIu64" n %"PRIu64
+                       " exit %#"PRIx64" rip %#"PRIx64" -> %#lx\n", t->d,
+                       t->landmarks, t->count, exit_reason, t->entry.rip,
+                       guest_cpu_user_regs()->rip);
+        }
     }
     else
         landmark_done(t, v, vmcb, type, false);

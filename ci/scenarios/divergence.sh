@@ -1,11 +1,15 @@
-# lab-timeout: 900
+# lab-timeout: 1200
+# lab-icount: 1
 # Scenario "divergence" (runs in the lab's dom0): a recording whose log has
 # one recorded value altered (the RIP of one RDTSC landmark, with
 # `ttd-log-gen alter`, chunks re-sealed so the reader accepts it) replays
 # into a divergence report at that very landmark: ttd-xl exits 2 naming
 # it, Xen prints the seed's TT_LOG line for it, the replay log ends with
 # DIVERGENCE and END(diverged), the domain stays (paused) for inspection
-# while Xen and dom0 keep running, and `xl destroy` ends it.  Then bad
+# while Xen and dom0 keep running, and `xl destroy` ends it.  The lab runs
+# it with the instruction counter (-icount): a log whose one landmark has
+# an instruction count one higher than the guest's diverges at that very
+# landmark, after 100 000 landmarks whose counts all agree.  Then bad
 # input: a replay whose daemon is killed mid-replay leaves the guest
 # waiting, never running unreplayed; a replay with another initrd than
 # the recording's is refused before any domain exists.
@@ -48,6 +52,28 @@ lab_check "the replay log ends with DIVERGENCE and END (diverged)" \
 	sh -c "ttd-read-log -i -f '$REP' 2>/dev/null | tail -n 2 | head -n 1 | grep -q DIVERGENCE && ttd-read-log -i -f '$REP' 2>/dev/null | tail -n 1 | grep -q 'END reason=diverged'"
 xl destroy "$name"
 lab_check "xl destroy ends the diverged domain; Xen and dom0 run on" sh -c "! xl domid '$name' >/dev/null 2>&1 && xl info >/dev/null"
+
+# --- 1b. One instruction count altered (the counter): the first RDTSC at or
+# after landmark 100000 claims one instruction more than the guest ran.
+ttd-read-log stat "$LOG" 2>&1 | grep -e '^counter' -e 'carry the count' || true
+lab_check "the recording has the instruction counter" sh -c "ttd-read-log stat '$LOG' | grep -q 'counter: guest instructions'"
+BADN=$PWD/altered-count.ttlog
+rm -f "$BADN" "$BADN".*
+ttd-log-gen alter "$LOG" "$BADN" --first RDTSC --after-landmark 100000 --field count --add 1 >alter-count.txt 2>&1
+cat alter-count.txt
+lmn=$(sed -n 's/.* at landmark \([0-9][0-9]*\).*/\1/p' alter-count.txt | head -n 1)
+lab_check "ttd-log-gen altered one RDTSC's count (landmark ${lmn:-?})" test -n "$lmn"
+timeout 900 ttd-xl create "$CFG" 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$EXTRA" --log "$BADN" \
+	>diverged-count.txt 2>&1
+rc=$?
+echo "--- ttd-xl (replay of the log with one count altered, exit $rc)"
+cat diverged-count.txt
+lab_check "ttd-xl exits 2 (diverged) on the altered count (exit $rc)" test "$rc" = 2
+lab_check "ttd-xl names the landmark $lmn" grep -q "landmark $lmn\b" diverged-count.txt
+xl dmesg | grep -e 'TT_LOG' | tail -n 1
+lab_check "Xen printed the TT_LOG line at landmark $lmn with both counts" \
+	sh -c "xl dmesg | grep 'TT_LOG:' | grep 'lm:$lmn,' | grep -q ', n:'"
+xl destroy "$name" 2>/dev/null
 
 # --- 2. The daemon dies mid-replay: the guest waits, never runs unreplayed.
 timeout 300 ttd-xl create "$CFG" 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$EXTRA" --log "$LOG" \

@@ -23,6 +23,9 @@ public enum AlterField: String, Sendable, CaseIterable {
     /// The RIP of the record's position (any landmark record): replay
     /// checks it at every landmark.
     case rip
+    /// The counter's count of the record's position (a landmark of a log
+    /// recorded with a counter): replay checks it at every landmark.
+    case count
 }
 
 /// What `alterLog` changed.
@@ -81,6 +84,15 @@ public func alterRecord(_ record: Record, index: UInt64, field: AlterField,
         change.old = record.position.rip
         r.position.rip = record.position.rip &+ add
         change.new = r.position.rip
+    case .count:
+        guard type.recordClass == .landmark, let n = record.position.branches else {
+            throw AlterError("record \(index) is \(type.name)\(record.position.branches == nil ? " without a count" : ""): "
+                             + "--field count changes landmark records of a log recorded with a counter only")
+        }
+        change.field = "count"
+        change.old = n
+        r.position.branches = n &+ add
+        change.new = n &+ add
     case .value:
         guard let name = alterValueField(of: type) else {
             throw AlterError("record \(index) is \(type.name): alter knows RDTSC, RDTSCP (tsc), CPUID (eax), "

@@ -161,7 +161,7 @@ struct Alter: ParsableCommand {
     @Option(name: .customLong("after-landmark"), help: ArgumentHelp("With --first: at or after this landmark (default 0).", valueName: "l"))
     var afterLandmark: UInt64 = 0
 
-    @Option(help: ArgumentHelp("What to change: value (by type, above) or rip.", valueName: "field"))
+    @Option(help: ArgumentHelp("What to change: value (by type, above), rip, or count (a landmark's instruction count, logs with a counter).", valueName: "field"))
     var field: String = "value"
 
     @Option(help: ArgumentHelp("Add this to the field (decimal or 0x hex, wrapping; default 1).", valueName: "k"))
@@ -173,7 +173,7 @@ struct Alter: ParsableCommand {
         if let f = first, recordType(f) == nil {
             throw ValidationError("--first \(f): not a record type (\(RecordType.allCases.map(\.name).joined(separator: ", ")))")
         }
-        if AlterField(rawValue: field) == nil { throw ValidationError("--field \(field): value or rip") }
+        if AlterField(rawValue: field) == nil { throw ValidationError("--field \(field): value, rip or count") }
         if parseNumber(add) == nil { throw ValidationError("--add \(add): a number (decimal or 0x hex)") }
     }
 

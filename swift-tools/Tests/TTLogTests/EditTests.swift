@@ -45,6 +45,10 @@ final class EditTests: XCTestCase {
         XCTAssertFalse(try alter(9).notCompared)
         XCTAssertEqual(try alter(12, add: 0x1ff).new, 0x40)        // IO, size 1: masked
         XCTAssertEqual(try alter(10, .rip, add: 0x10).field, "rip")
+        XCTAssertEqual(try alter(4, .count, add: 2).old, 99)       // RDTSC with a count
+        XCTAssertEqual(try alter(4, .count, add: 2).new, 101)
+        XCTAssertThrowsError(try alter(10, .count)) { XCTAssertTrue("\($0)".contains("without a count"), "\($0)") }
+        XCTAssertThrowsError(try alter(5, .count)) { XCTAssertTrue("\($0)".contains("with a counter only"), "\($0)") }
         for i in [0, 5, 10, 14, 16, 22] {                          // DOMAIN_START, INTERRUPT, HLT, MMIO, MEMORY, END
             XCTAssertThrowsError(try alter(i)) { XCTAssertTrue("\($0)".contains("alter knows RDTSC"), "\($0)") }
         }

@@ -55,8 +55,8 @@ lab_check "xl destroy ends the diverged domain; Xen and dom0 run on" sh -c "! xl
 
 # --- 1b. One instruction count altered (the counter): the first RDTSC at or
 # after landmark 100000 claims one instruction more than the guest ran.
-ttd-read-log stat "$LOG" 2>&1 | grep -e '^counter' -e 'carry the count' || true
-lab_check "the recording has the instruction counter" sh -c "ttd-read-log stat '$LOG' | grep -q 'counter: guest instructions'"
+ttd-read-log stat -f "$LOG" 2>&1 | grep -e '^counter' -e 'carry the count' || true
+lab_check "the recording has the instruction counter" sh -c "ttd-read-log stat -f '$LOG' | grep -q 'counter: guest instructions'"
 BADN=$PWD/altered-count.ttlog
 rm -f "$BADN" "$BADN".*
 ttd-log-gen alter "$LOG" "$BADN" --first RDTSC --after-landmark 100000 --field count --add 1 >alter-count.txt 2>&1

@@ -24,7 +24,7 @@ name=$(lab_cfg_name "$CFG")
 lab_tt_pair "$CFG" alarm "alarm tt.alarms=5"
 cat alarm-record.console | grep 'TT-GUEST: alarm' || true
 lab_check "the recording saw 5 alarms" grep -q 'TT-GUEST: alarm 5 saw the loop' alarm-record.console
-ttd-read-log stat "$PWD/alarm.ttlog" >alarm-stat.txt 2>&1
+ttd-read-log stat -f "$PWD/alarm.ttlog" >alarm-stat.txt 2>&1
 sed -n '1,40p' alarm-stat.txt
 lab_check "the recording has the instruction counter" grep -q 'counter: guest instructions' alarm-stat.txt
 lab_check "the recording placed interrupts inside the loop (records placed by signature)" \
@@ -36,8 +36,8 @@ rm -f "$log" "$log".*
 extra='extra="console=hvc0 tt.autorun=alarm tt.alarms=5"'
 lab_tt_create "$CFG" alarm-none-record 400 'time_travel="ttd_flag=1, tt_counter=none"' "$extra" --log "$log"
 lab_check "without a counter: recorded" test "$LAB_RC" = 0 -a -f "$log"
-ttd-read-log stat "$log" 2>&1 | grep -e '^counter' -e 'by signature' || true
-lab_check "without a counter: the log says so" sh -c "ttd-read-log stat '$log' | grep -q 'counter: none'"
+ttd-read-log stat -f "$log" 2>&1 | grep -e '^counter' -e 'by signature' || true
+lab_check "without a counter: the log says so" sh -c "ttd-read-log stat -f '$log' | grep -q 'counter: none'"
 lab_tt_create "$CFG" alarm-none-replay 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" --log "$log"
 rc=$LAB_RC
 rep=$(ls "$log.$name.replay."* 2>/dev/null | grep -v incomplete | head -n 1)

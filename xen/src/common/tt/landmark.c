@@ -27,6 +27,7 @@
 #include <xen/sched.h>
 #include <xen/tt.h>
 
+#include <asm/hvm/support.h>
 #include <asm/hvm/svm/vmcb.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/p2m.h>
@@ -64,6 +65,9 @@ integer_param("tt_memhash", opt_tt_memhash);
  */
 static unsigned int __read_mostly opt_tt_evtrace;
 integer_param("tt_evtrace", opt_tt_evtrace);
+/* ... and from landmark tt_evtrace_from on, every exit between landmarks. */
+static unsigned long __read_mostly opt_tt_evtrace_from;
+integer_param("tt_evtrace_from", opt_tt_evtrace_from);
 
 void tt_evtrace_delivered(struct tt_domain *t)
 {
@@ -597,8 +601,13 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
     if ( unlikely(opt_tt_evtrace) )
     {
         tt_evtrace(t, v);
-        /* A long stretch without landmarks: the exits that ended it. */
-        if ( t->lm_pos.branches > 300000 )
+        /*
+         * The exits since the previous landmark (this one last): after a
+         * long stretch, at a divergence, or from tt_evtrace_from on.
+         */
+        if ( t->lm_pos.branches > 50000 || t->rp.diverged ||
+             (opt_tt_evtrace_from && t->landmarks >= opt_tt_evtrace_from &&
+              t->exhist_n > 1) )
         {
             unsigned int i, n = min_t(unsigned int, t->exhist_n,
                                       ARRAY_SIZE(t->exhist));
@@ -608,12 +617,15 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
                 unsigned int j = i % ARRAY_SIZE(t->exhist);
 
                 printk(XENLOG_ERR "tt: %pd: exhist lm %"PRIu64" #%u exit %#"
-                       PRIx64" rip %#"PRIx64" rcx %#"PRIx64" n %"PRIu64"\n",
+                       PRIx64" rip %#"PRIx64" rcx %#"PRIx64" n %"PRIu64
+                       " insn %08x\n",
                        t->d, t->landmarks, t->exhist_n - i,
                        t->exhist[j].reason, t->exhist[j].rip,
-                       t->exhist[j].rcx, t->exhist[j].count);
+                       t->exhist[j].rcx, t->exhist[j].count,
+                       t->exhist[j].insn);
             }
         }
+        t->exhist_n = 0;
     }
 }
 
@@ -637,6 +649,12 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
         t->exhist[i].rip = t->entry.rip;
         t->exhist[i].rcx = t->entry.rcx;
         t->exhist[i].count = t->count;
+        t->exhist[i].insn = 0;
+        if ( opt_tt_evtrace_from && t->landmarks + 1 >= opt_tt_evtrace_from )
+            hvm_copy_from_guest_linear(&t->exhist[i].insn, t->entry.rip, 4,
+                                       hvm_get_cpl(v) == 3
+                                       ? PFEC_insn_fetch | PFEC_user_mode
+                                       : PFEC_insn_fetch, NULL);
     }
 
     if ( t->rp.bp_exit )

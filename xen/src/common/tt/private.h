@@ -198,7 +198,7 @@ struct tt_domain {
     uint64_t regtrace;          /* tt_regtrace's rolling hash */
     unsigned int evtrace_left;  /* tt_evtrace: landmarks still to print */
     unsigned int exhist_n;      /* tt_evtrace: the last exits ... */
-    struct { uint64_t reason, rip, rcx, count; } exhist[16];
+    struct { uint64_t reason, rip, rcx, count; uint32_t insn; } exhist[16];
     /* The counter (counter.c): its count since the latest landmark. */
     uint64_t count;
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */

@@ -110,6 +110,9 @@ static int ring_put(struct tt_domain *t, unsigned int type,
         rec->pos = *pos;
     else
         memset(&rec->pos, 0, sizeof(rec->pos));
+    /* A count only with its flag (control records name it in payloads). */
+    if ( !(flags & TT_RECF_BRANCHES) )
+        rec->pos.branches = 0;
     if ( l1 )
         memcpy(rec + 1, p1, l1);
     if ( l2 )

@@ -740,7 +740,8 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
          * of the guest's: the counter did not see it run, and whether it
          * exits at all depends on the host (lazy FPU, the shadow cache).
          */
-        if ( guest_cpu_user_regs()->rip != t->entry.rip )
+        if ( t->counter != TT_COUNTER_NONE &&
+             guest_cpu_user_regs()->rip != t->entry.rip )
         {
             t->count++;
             if ( unlikely(opt_tt_evtrace) )

@@ -272,7 +272,16 @@ struct Create: ParsableCommand {
         }
         if console {
             if let pty {
-                attachConsole(pty, tool: tool)
+                // A recording's console closes when its daemon ends it: the
+                // daemon's exit code is ours (a log it could not write, a
+                // guest stopped for a full ring, is a failure, not exit 0).
+                if relayConsole(pty, tool: tool, forwardInput: true), let d = daemon {
+                    let (code, result) = d.wait()
+                    stdOut.flush()
+                    if code != 0 { printError("\(tool): the recording failed: \(result)") }
+                    Glibc.exit(code)
+                }
+                Glibc.exit(0)
             } else {
                 let args = ["xl", "console", String(domid.rawValue)]
                 var cargs = args.map { strdup($0) } + [nil]
@@ -554,8 +563,10 @@ func attachConsole(_ pty: String, tool: String) -> Never {
 
 /// Relays the terminal and a console pty until Ctrl-] or the pty closes.
 /// `forwardInput` false: what is typed is not sent (a replayed guest's input
-/// comes from the log), only Ctrl-] is looked for.
-func relayConsole(_ pty: String, tool: String, forwardInput: Bool) {
+/// comes from the log), only Ctrl-] is looked for.  Returns true when the
+/// pty closed (the daemon ended the console), false on Ctrl-].
+@discardableResult
+func relayConsole(_ pty: String, tool: String, forwardInput: Bool) -> Bool {
     let fd = open(pty, O_RDWR | O_NOCTTY | O_CLOEXEC)
     guard fd >= 0 else { fail(tool, "cannot open the console \(pty): \(String(cString: strerror(errno)))") }
     var saved = termios()
@@ -567,13 +578,14 @@ func relayConsole(_ pty: String, tool: String, forwardInput: Bool) {
     }
     var buf = [UInt8](repeating: 0, count: 4096)
     var inputOpen = true
+    var closed = false
     loop: while true {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: inputOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)]
         if poll(&fds, 2, -1) < 0 { if errno == EINTR { continue }; break }
         if fds[0].revents != 0 {
             let n = read(fd, &buf, buf.count)
-            if n <= 0 { break loop }
+            if n <= 0 { closed = true; break loop }
             _ = write(1, buf, n)
         }
         if fds[1].revents != 0 {
@@ -588,6 +600,7 @@ func relayConsole(_ pty: String, tool: String, forwardInput: Bool) {
     }
     if isTTY { tcsetattr(0, TCSANOW, &saved) }
     close(fd)
+    return closed
 }
 
 extension String {

@@ -107,15 +107,20 @@ struct RecordSession {
                        boundMicroseconds: UInt32) throws -> Counter {
         let tool = "ttd-deviced"
         let attempts = choice.attempts
+        var fellBack = false
         for (i, c) in attempts.enumerated() {
             do {
                 try tt.attach(domain, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion,
                               boundMicroseconds: boundMicroseconds, counter: c.rawValue)
+                // Said only once attached: a refusal for another reason is the one line.
+                if fellBack {
+                    printError("\(tool): this host offers no guest instruction counter (Xen not booted with tt_counter=icount "
+                               + "under QEMU -icount shift=0): recording without one; interrupts between landmarks will be "
+                               + "placed by register signature")
+                }
                 return c
             } catch let e as XenError where e.errno == ENODEV && i + 1 < attempts.count {
-                printError("\(tool): this host offers no guest instruction counter (Xen not booted with tt_counter=icount "
-                           + "under QEMU -icount shift=0): recording without one; interrupts between landmarks will be "
-                           + "placed by register signature")
+                fellBack = true
             } catch let e as XenError where e.errno == ENODEV {
                 throw XenError.call(what: "--counter \(choice.rawValue) on domain \(domain) (\(name))",
                                     detail: "Xen refuses the counter \(c.description): this host does not offer it "

@@ -65,6 +65,9 @@ integer_param("tt_memhash", opt_tt_memhash);
  */
 static unsigned int __read_mostly opt_tt_evtrace;
 integer_param("tt_evtrace", opt_tt_evtrace);
+/* With tt_evtrace_mem, also a hash per MiB of the guest's RAM. */
+static bool __read_mostly opt_tt_evtrace_mem;
+boolean_param("tt_evtrace_mem", opt_tt_evtrace_mem);
 /* ... and from landmark tt_evtrace_from on, every exit between landmarks. */
 static unsigned long __read_mostly opt_tt_evtrace_from;
 integer_param("tt_evtrace_from", opt_tt_evtrace_from);
@@ -126,11 +129,8 @@ static void tt_evtrace(struct tt_domain *t, struct vcpu *v)
            vec ? !!vlapic_test_vector(vec, &vl->regs->data[APIC_ISR]) : -1,
            !!(guest_cpu_user_regs()->rflags & X86_EFLAGS_IF),
            t->entry.reghash);
-    /*
-     * With tt_evtrace=9 or more: the guest's RAM (the first 128 MiB), a
-     * hash per MiB, 16 a line.
-     */
-    if ( opt_tt_evtrace > 8 )
+    /* tt_evtrace_mem: the guest's RAM (the first 128 MiB), a hash per MiB. */
+    if ( opt_tt_evtrace_mem )
     {
         unsigned long mib;
         uint32_t h[16];

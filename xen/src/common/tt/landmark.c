@@ -78,6 +78,30 @@ void tt_evtrace_delivered(struct tt_domain *t)
         t->evtrace_left = opt_tt_evtrace + 1;
 }
 
+/* Fold guest frame g into the FNV-1a hash *h if it is RAM; true if so. */
+static bool tt_hash_gfn(struct domain *d, unsigned long g, uint64_t *h)
+{
+    p2m_type_t p2mt;
+    struct page_info *pg = get_page_from_gfn(d, g, &p2mt, P2M_ALLOC);
+    const uint64_t *p;
+    unsigned int i;
+    bool ram;
+
+    if ( !pg )
+        return false;
+    ram = p2m_is_ram(p2mt);
+    if ( ram )
+    {
+        p = __map_domain_page(pg);
+        for ( i = 0; i < PAGE_SIZE / 8; i++ )
+            *h = (*h ^ p[i]) * 0x100000001b3ULL;
+        unmap_domain_page(p);
+    }
+    put_page(pg);
+
+    return ram;
+}
+
 /* A 32-bit hash of the guest's RAM in MiB mib (0: no RAM there). */
 static uint32_t tt_mib_hash(struct domain *d, unsigned long mib)
 {
@@ -86,24 +110,7 @@ static uint32_t tt_mib_hash(struct domain *d, unsigned long mib)
     bool ram = false;
 
     for ( g = mib << 8; g < (mib + 1) << 8; g++ )
-    {
-        p2m_type_t p2mt;
-        struct page_info *pg = get_page_from_gfn(d, g, &p2mt, P2M_ALLOC);
-        const uint64_t *p;
-        unsigned int i;
-
-        if ( !pg )
-            continue;
-        if ( p2m_is_ram(p2mt) )
-        {
-            ram = true;
-            p = __map_domain_page(pg);
-            for ( i = 0; i < PAGE_SIZE / 8; i++ )
-                h = (h ^ p[i]) * 0x100000001b3ULL;
-            unmap_domain_page(p);
-        }
-        put_page(pg);
-    }
+        ram |= tt_hash_gfn(d, g, &h);
 
     return ram ? (uint32_t)(h ^ (h >> 32)) | 1 : 0;
 }
@@ -160,23 +167,7 @@ static void tt_memhash(struct tt_domain *t)
         unsigned long g;
 
         for ( g = gfn; g < gfn + 256 && g < end; g++ )
-        {
-            p2m_type_t p2mt;
-            struct page_info *pg = get_page_from_gfn(d, g, &p2mt, P2M_ALLOC);
-            const uint64_t *p;
-            unsigned int i;
-
-            if ( !pg )
-                continue;
-            if ( p2m_is_ram(p2mt) )
-            {
-                p = __map_domain_page(pg);
-                for ( i = 0; i < PAGE_SIZE / 8; i++ )
-                    h = (h ^ p[i]) * 0x100000001b3ULL;
-                unmap_domain_page(p);
-            }
-            put_page(pg);
-        }
+            tt_hash_gfn(d, g, &h);
         printk(XENLOG_ERR "tt: %pd: memhash lm %"PRIu64" MiB %lu %016"PRIx64"\n",
                d, t->landmarks, gfn >> 8, h);
     }

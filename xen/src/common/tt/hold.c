@@ -157,6 +157,18 @@ static void hold_log_interrupt(struct tt_domain *t, unsigned int kind,
               sizeof(rec), &sig, sizeof(sig));
 }
 
+/*
+ * How long an item may be held before it is placed by signature between
+ * landmarks.  With a counter, not at all: the position names the very
+ * instruction, so an interrupt is delivered as it arrives (at the vCPU's
+ * next entry), as the guest would get it unrecorded, and logged with its
+ * count; replay delivers it again at that count.
+ */
+static s_time_t hold_bound(const struct tt_domain *t)
+{
+    return t->counter != TT_COUNTER_NONE ? 0 : MICROSECS(t->bound_us);
+}
+
 /* Start holding on behalf of the first held item; lock held. */
 static void hold_start(struct tt_domain *t)
 {
@@ -164,7 +176,7 @@ static void hold_start(struct tt_domain *t)
         return;
     t->hold.since = NOW();
     t->hold.expired = false;
-    set_timer(&t->hold.timer, t->hold.since + MICROSECS(t->bound_us));
+    set_timer(&t->hold.timer, t->hold.since + hold_bound(t));
 }
 
 /* The caller holds an item for v; kick v if it waits at a landmark. */
@@ -543,7 +555,7 @@ void tt_svm_intr_assist(struct vcpu *v)
     spin_lock_irqsave(&t->hold.lock, flags);
     due = t->hold.nr &&
           (t->hold.expired ||
-           NOW() - t->hold.since >= MICROSECS(t->bound_us));
+           NOW() - t->hold.since >= hold_bound(t));
     spin_unlock_irqrestore(&t->hold.lock, flags);
     if ( !due )
         return;

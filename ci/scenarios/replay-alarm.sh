@@ -1,6 +1,6 @@
 # lab-timeout: 1500
 # lab-icount: 1
-# lab-known-failing: with the instruction counter replay follows some 151 000-159 000 landmarks, every count equal, then a landmark's count differs by one instruction in the first user programs (docs/design-replay.md "Where replay stands")
+# lab-known-failing: with the instruction counter replay follows some 151 000-159 000 landmarks, every count equal, then a landmark's count differs (by 1 or 33 instructions, no exit between; QEMU icount suspected) (docs/design-replay.md "Where replay stands")
 # Scenario "replay-alarm" (runs in the lab's dom0, QEMU with -icount): the
 # ambiguous loop (images/src/tt-alarm-loop.c: a loop whose state lives only
 # in memory, stopped by its own SIGALRM, which prints how far it had got).

@@ -140,32 +140,18 @@ void tt_counter_exit(struct tt_domain *t, struct vcpu *v)
     }
     t->count += n - opt_tt_icount_xen;
 
-    /* Diagnostic: the fewest per exit. */
+    /* The fewest per exit: TT_ICOUNT_XEN itself when no guest instruction ran. */
     if ( n < t->counter_min )
         t->counter_min = n;
-    {
-        uint64_t r = v->arch.hvm.svm.vmcb->exitcode;
-        unsigned int i = r == VMEXIT_NPF ? 127 : (r & 127);
-
-        if ( !t->counter_min_by[i] || n < t->counter_min_by[i] )
-            t->counter_min_by[i] = n;
-    }
 }
 
 void tt_counter_report(const struct tt_domain *t)
 {
-    unsigned int i;
-
     if ( t->counter == TT_COUNTER_NONE )
         return;
     printk(XENLOG_INFO "tt: %pd: counter: fewest per exit %"PRIu64
            ", short exits %"PRIu64"\n", t->d, t->counter_min,
            t->counter_short);
-    for ( i = 0; i < ARRAY_SIZE(t->counter_min_by); i++ )
-        if ( t->counter_min_by[i] )
-            printk(XENLOG_INFO "tt: %pd: counter: exit %#x fewest %"PRIu64
-                   "\n", t->d, i == 127 ? VMEXIT_NPF : i,
-                   t->counter_min_by[i]);
 }
 
 /*

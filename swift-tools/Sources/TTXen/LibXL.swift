@@ -57,8 +57,12 @@ public final class LibXL {
     private let ctx: OpaquePointer
     private let logger: OpaquePointer
 
-    public init() throws {
-        guard let lg = xtl_createlogger_stdiostream(fdopen(dup(2), "w"), XTL_ERROR, 0) else {
+    /// `verbosity` 0 shows libxl's errors only; 1, 2, 3 more of its
+    /// messages, as xl's -v, -vv, -vvv do (details, verbose, debug).
+    public init(verbosity: Int = 0) throws {
+        let level = verbosity <= 0 ? XTL_ERROR
+            : xentoollog_level(rawValue: max(XTL_DEBUG.rawValue, XTL_PROGRESS.rawValue - UInt32(min(verbosity, 3))))
+        guard let lg = xtl_createlogger_stdiostream(fdopen(dup(2), "w"), level, 0) else {
             throw XenError.call(what: "libxl logger", detail: String(cString: strerror(errno)))
         }
         var c: OpaquePointer? = nil
@@ -81,8 +85,13 @@ public final class LibXL {
     public func domain(_ idOrName: String) throws -> DomainID {
         if let n = UInt32(idOrName) { return DomainID(n) }
         var d: UInt32 = 0
-        guard libxl_name_to_domid(ctx, idOrName, &d) == 0 else {
-            throw XenError.call(what: "domain \(idOrName)", detail: "no domain of that name (xl list shows the domains)")
+        let rc = libxl_name_to_domid(ctx, idOrName, &d)
+        guard rc == 0 else {
+            // libxl answers ERROR_INVAL when no domain has the name, another
+            // error when it could not list the domains.
+            throw XenError.call(what: "domain \(idOrName)", detail: rc == ERROR_INVAL.rawValue
+                                ? "no domain of that name (xl list shows the domains)"
+                                : "cannot list the domains to find it (libxl error \(rc))")
         }
         return DomainID(d)
     }
@@ -109,6 +118,36 @@ public final class LibXL {
         var config = libxl_domain_config()
         libxl_domain_config_init(&config)
         defer { libxl_domain_config_dispose(&config) }
+        try LibXL.fill(&config, spec, diskConfig: diskConfig)
+        var domid: UInt32 = 0
+        let rc = libxl_domain_create_new(ctx, &config, &domid, nil, nil)
+        guard rc == 0 else {
+            throw XenError.call(what: "creating domain \(spec.name)", detail: "libxl error \(rc) (its messages are above)")
+        }
+        return DomainID(domid)
+    }
+
+    /// The domain config `create` would hand to libxl, as libxl's JSON
+    /// (what `xl create -n` prints).  Needs no libxl context, so no Xen:
+    /// libxl_domain_config_to_json uses its context only to log a failure
+    /// of the JSON generator, and libxl's generator (beautified, no UTF-8
+    /// validation; a domain config has no floating-point field) fails only
+    /// when memory runs out, which is then reported as an error here.
+    public static func configJSON(_ spec: DomainSpec, diskConfig: DomainConfig) throws -> String {
+        var config = libxl_domain_config()
+        libxl_domain_config_init(&config)
+        defer { libxl_domain_config_dispose(&config) }
+        try fill(&config, spec, diskConfig: diskConfig)
+        guard let json = libxl_domain_config_to_json(nil, &config) else {
+            throw XenError.call(what: "domain \(spec.name)", detail: "libxl cannot write its config as JSON")
+        }
+        defer { free(json) }
+        return String(cString: json)
+    }
+
+    /// Fills an initialized libxl_domain_config from `spec`, as xl's
+    /// parse_config_data does for these keys; no libxl context needed.
+    static func fill(_ config: inout libxl_domain_config, _ spec: DomainSpec, diskConfig: DomainConfig) throws {
         let type: libxl_domain_type
         switch spec.type {
         case "pvh": type = LIBXL_DOMAIN_TYPE_PVH
@@ -122,10 +161,14 @@ public final class LibXL {
         if let hap = spec.hap { libxl_defbool_set(&config.c_info.hap, hap) }
         libxl_domain_build_info_init_type(&config.b_info, type)
         config.b_info.max_vcpus = Int32(spec.vcpus)
-        guard libxl_cpu_bitmap_alloc(ctx, &config.b_info.avail_vcpus, Int32(spec.vcpus)) == 0 else {
+        // libxl_cpu_bitmap_alloc(ctx, map, vcpus) without the context: a
+        // calloc'ed map of (vcpus + 7) / 8 bytes, which libxl_bitmap_dispose frees.
+        let bytes = (spec.vcpus + 7) / 8
+        guard let map = calloc(bytes, 1) else {
             throw XenError.call(what: "vcpus = \(spec.vcpus)", detail: "cannot allocate the vCPU bitmap")
         }
-        libxl_bitmap_set_none(&config.b_info.avail_vcpus)
+        config.b_info.avail_vcpus.map = map.assumingMemoryBound(to: UInt8.self)
+        config.b_info.avail_vcpus.size = UInt32(bytes)
         for i in 0..<spec.vcpus { libxl_bitmap_set(&config.b_info.avail_vcpus, Int32(i)) }
         config.b_info.target_memkb = UInt64(spec.memoryMB) * 1024
         config.b_info.max_memkb = UInt64(spec.maxMemoryMB ?? spec.memoryMB) * 1024
@@ -167,12 +210,6 @@ public final class LibXL {
                 }
             }
         }
-        var domid: UInt32 = 0
-        let rc = libxl_domain_create_new(ctx, &config, &domid, nil, nil)
-        guard rc == 0 else {
-            throw XenError.call(what: "creating domain \(spec.name)", detail: "libxl error \(rc) (its messages are above)")
-        }
-        return DomainID(domid)
     }
 }
 

@@ -18,6 +18,8 @@ struct TTXL: ParsableCommand {
 
               ttd-xl create clientA.conf time_travel="ttd_flag=1" -c                     # record
               ttd-xl create clientA.conf time_travel="ttd_flag=1, tt_replay_flag=1" -c   # replay
+              ttd-xl create -n clientA.conf time_travel="ttd_flag=1"     # what would be created
+              ttd-xl console clientA                                     # the console of a recorded domain
 
             Recording and replay start ttd-deviced for the domain themselves.
             """,
@@ -30,6 +32,28 @@ let supportedKeys: Set<String> = [
     "name", "type", "kernel", "ramdisk", "cmdline", "extra", "root", "memory", "maxmem", "vcpus",
     "on_poweroff", "on_reboot", "on_crash", "disk", "vif", "hap", "time_travel",
 ]
+
+/// -q and -V of every subcommand: what ttd-xl says on standard error
+/// besides its errors and results.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: [.customShort("q"), .customLong("quiet")],
+          help: "Quiet: print only errors, warnings and results, not what is being done.")
+    var quiet = false
+
+    @Flag(name: [.customShort("V"), .customLong("verbose")],
+          help: "Verbose: say in more detail what is done, and show libxl's messages as xl -v does (-VV, -VVV: more of them).")
+    var verbose: Int
+
+    func validate() throws {
+        if quiet && verbose > 0 { throw ValidationError("-q/--quiet and -V/--verbose exclude each other") }
+    }
+
+    /// A progress line ("created domain 5"), unless -q.
+    func info(_ line: String) { if !quiet { printError("ttd-xl: " + line) } }
+
+    /// A line of detail, with -V.
+    func detail(_ line: String) { if verbose > 0 { printError("ttd-xl: " + line) } }
+}
 
 struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,6 +92,17 @@ struct Create: ParsableCommand {
 
             -c attaches to the console: the daemon's pty for a recorded domain \
             (Ctrl-] leaves it), 'xl console' for an ordinary one.
+
+            -n (--dry-run) reads the config and the overrides, makes every \
+            check that needs no domain (keys, numbers, time_travel, a log that \
+            exists, a replay's SHA-256 against the log header), prints on \
+            standard output the domain config ttd-xl would hand to libxl, as \
+            libxl's JSON (what 'xl create -n' prints), and on standard error \
+            what it would do: the time_travel settings, the log, the \
+            ttd-deviced command line; it creates nothing and needs no Xen. \
+            -q prints only errors, warnings and results; -V says each step and \
+            the daemon's command line, and shows libxl's messages (-V as xl -v, \
+            -VV, -VVV more).
 
             With time_travel="ttd_flag=1, tt_replay_flag=1" it replays the log \
             (--log, else /var/lib/tt-xen/logs/NAME.ttlog, else its .incomplete: \
@@ -112,6 +147,12 @@ struct Create: ParsableCommand {
 
     @Option(name: .customLong("ready-timeout"), help: ArgumentHelp("Seconds to wait for ttd-deviced (default 30).", valueName: "s"))
     var readyTimeout = 30
+
+    @Flag(name: [.customShort("n"), .customLong("dry-run")],
+          help: "Create nothing: print the domain config as libxl's JSON (as xl create -n) and what would be done.")
+    var dryRun = false
+
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         for o in overrides where !o.contains("=") {
@@ -181,6 +222,14 @@ struct Create: ParsableCommand {
             spec.nics.append(nic)
         }
 
+        output.detail("\(config): domain \(spec.name): type \(spec.type), memory \(spec.memoryMB) MiB"
+                      + (spec.maxMemoryMB.map { ", maxmem \($0) MiB" } ?? "") + ", vcpus \(spec.vcpus)"
+                      + ", hap \(spec.hap.map { $0 ? "1" : "0" } ?? "libxl's default")"
+                      + ", kernel \(spec.kernel ?? "none"), ramdisk \(spec.ramdisk ?? "none")"
+                      + ", cmdline \(spec.cmdline.map { "\"\($0)\"" } ?? "none")"
+                      + ", \(spec.disks.count) disk(s), \(spec.nics.count) vif(s)"
+                      + ", on_poweroff \(spec.onPoweroff.rawValue), on_reboot \(spec.onReboot.rawValue), on_crash \(spec.onCrash.rawValue)")
+        output.detail("time_travel: \(describe(tt))")
         if tt.enabled {
             guard spec.type == "pvh" else {
                 fail(tool, "\(config): time travel needs type = \"pvh\" (this config has type = \"\(spec.type)\")")
@@ -206,6 +255,7 @@ struct Create: ParsableCommand {
                                           memoryBytes: nil) {
                     fail(tool, "replay refused: \(m)")
                 }
+                output.detail("replaying \(r.path): the SHA-256 of kernel, ramdisk and config match its header")
             } catch { fail(tool, "\(error)") }
         }
 
@@ -220,13 +270,19 @@ struct Create: ParsableCommand {
             }
         }
 
+        if dryRun {
+            showDryRun(spec, cfg, tt, recording: recording)
+            return
+        }
+
         let libxl: LibXL
         let domid: DomainID
         do {
-            libxl = try LibXL()
+            libxl = try LibXL(verbosity: output.verbose)
+            output.detail("creating domain \(spec.name) with libxl, paused")
             domid = try libxl.create(spec, diskConfig: cfg)
         } catch { fail(tool, "\(error)") }
-        printError("\(tool): created domain \(domid) (\(spec.name)), paused")
+        output.info("created domain \(domid) (\(spec.name)), paused")
 
         if let r = recording {
             // The memory the domain got, measured as ttd-deviced records it.
@@ -248,22 +304,24 @@ struct Create: ParsableCommand {
             }
         }
         let pty = daemon?.pty
+        if let pty { output.detail("the guest's TT-io console: \(pty)") }
         if !paused {
+            output.detail("unpausing domain \(domid)")
             do { try libxl.unpause(domid) } catch {
                 try? libxl.destroy(domid)
                 fail(tool, "\(error); domain \(domid) destroyed")
             }
-            printError("\(tool): domain \(domid) (\(spec.name)) running\(tt.enabled ? (recording == nil ? ", recorded" : ", replayed") : "")")
+            output.info("domain \(domid) (\(spec.name)) running\(tt.enabled ? (recording == nil ? ", recorded" : ", replayed") : "")")
         }
         if let d = daemon, recording != nil {
             if paused {
-                printError("\(tool): domain \(domid) stays paused: 'xl unpause \(domid)' starts the replay; "
-                           + "its result goes to \(d.messages)")
+                output.info("domain \(domid) stays paused: 'xl unpause \(domid)' starts the replay; "
+                            + "its result goes to \(d.messages)")
                 return
             }
             if console, let pty {
                 relayConsole(pty, tool: tool, forwardInput: false)
-                printError("\(tool): console closed; waiting for the replay's result (ttd-deviced pid \(d.pid))")
+                output.info("console closed; waiting for the replay's result (ttd-deviced pid \(d.pid))")
             }
             let (code, result) = d.wait()
             stdOut.flush()
@@ -284,6 +342,7 @@ struct Create: ParsableCommand {
                 Glibc.exit(0)
             } else {
                 let args = ["xl", "console", String(domid.rawValue)]
+                output.detail("running \(shellCommand(args))")
                 var cargs = args.map { strdup($0) } + [nil]
                 execvp("xl", &cargs)
                 fail(tool, "cannot run xl console: \(String(cString: strerror(errno)))")
@@ -322,28 +381,12 @@ struct Create: ParsableCommand {
             _ = fcntl(results[0], F_SETFD, FD_CLOEXEC)
         }
         let daemon = siblingTool("ttd-deviced")
-        var args = [daemon, "--domain", String(domid.rawValue), "--console-pty", "--ready-fd", String(fds[1]),
-                     "--config", config,
-                     "--on-poweroff", spec.onPoweroff == .destroy ? "destroy" : "preserve",
-                     "--on-reboot", spec.onReboot == .preserve ? "preserve" : "destroy",
-                     "--on-crash", spec.onCrash == .preserve ? "preserve" : "destroy"]
-        if let replaying {
-            args += ["--replay", "-f", replaying, "--result-fd", String(results[1])]
-        } else {
-            if let log { args += ["-f", log] }
-            if force { args.append("--force") }
-            if let counter { args += ["--counter", counter.rawValue] }
-        }
-        if let k = spec.kernel, fileExists(k) { args += ["--kernel", k] }
-        if let r = spec.ramdisk, fileExists(r) { args += ["--ramdisk", r] }
-        var dir = "/var/log/xen"
-        mkdir(dir, 0o755)
-        if access(dir, W_OK) != 0 { dir = "/tmp" }
-        let daemonLog = "\(dir)/ttd-deviced-\(spec.name).log"
-        // The guest's console goes where xenconsoled keeps an ordinary
-        // guest's, so that users find it in the usual place.
+        let dir = logDirectory(create: true)
         mkdir("\(dir)/console", 0o755)
-        args += ["--console-file", "\(dir)/console/guest-\(spec.name).log"]
+        let (args, daemonLog) = daemonArguments(daemon, domid: String(domid.rawValue), spec, replaying: replaying,
+                                                counter: counter, readyFD: String(fds[1]),
+                                                resultFD: String(results[1]), directory: dir)
+        output.detail("starting \(shellCommand(args))")
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -368,8 +411,8 @@ struct Create: ParsableCommand {
             if replaying != nil { close(results[0]) }
             throw ToolError("cannot start \(daemon): \(String(cString: strerror(rc)))")
         }
-        printError("\(tool): ttd-deviced (pid \(pid)) \(replaying == nil ? "records" : "replays \(replaying!) into") domain \(domid); "
-                   + "its messages: \(daemonLog)")
+        output.info("ttd-deviced (pid \(pid)) \(replaying == nil ? "records" : "replays \(replaying!) into") domain \(domid); "
+                    + "its messages: \(daemonLog)")
         // Wait for the ready byte, the daemon's death, or the timeout.
         var pfd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
         let n = poll(&pfd, 1, Int32(readyTimeout * 1000))
@@ -410,10 +453,12 @@ struct Create: ParsableCommand {
         if let k = spec.kernel, fileExists(k) { request.append(("kernel", k)) }
         if let r = spec.ramdisk, fileExists(r) { request.append(("ramdisk", r)) }
         let line = WaitingDaemon.encode(request)
+        output.detail("handing over to the waiting ttd-deviced (pid \(w.pid)): "
+                      + request.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
         _ = line.withCString { write(fd, $0, strlen($0)) }
         let messages = "the standard error of ttd-deviced (pid \(w.pid))"
-        printError("\(tool): handed domain \(domid) to the waiting ttd-deviced (pid \(w.pid)) to "
-                   + "\(replaying == nil ? "record" : "replay"); its messages: \(messages)")
+        output.info("handed domain \(domid) to the waiting ttd-deviced (pid \(w.pid)) to "
+                    + "\(replaying == nil ? "record" : "replay"); its messages: \(messages)")
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         var b: UInt8 = 0
         let n = poll(&p, 1, Int32(readyTimeout * 1000))
@@ -433,6 +478,100 @@ struct Create: ParsableCommand {
         }
         return DaemonHandle(pid: w.pid, child: false, pty: pty, messages: messages, resultFD: fd)
     }
+}
+
+extension Create {
+    /// Where ttd-deviced's messages and the guest's console go:
+    /// /var/log/xen (created when `create`), else /tmp when it cannot be written.
+    func logDirectory(create: Bool) -> String {
+        let dir = "/var/log/xen"
+        if create { mkdir(dir, 0o755) }
+        return access(dir, W_OK) == 0 ? dir : "/tmp"
+    }
+
+    /// ttd-deviced's command line for the paused domain `domid` (recording,
+    /// or replaying the log `replaying`), and where its messages go.
+    func daemonArguments(_ daemon: String, domid: String, _ spec: DomainSpec, replaying: String?,
+                         counter: CounterChoice?, readyFD: String, resultFD: String,
+                         directory dir: String) -> (arguments: [String], messages: String) {
+        var args = [daemon, "--domain", domid, "--console-pty", "--ready-fd", readyFD,
+                    "--config", config,
+                    "--on-poweroff", spec.onPoweroff == .destroy ? "destroy" : "preserve",
+                    "--on-reboot", spec.onReboot == .preserve ? "preserve" : "destroy",
+                    "--on-crash", spec.onCrash == .preserve ? "preserve" : "destroy"]
+        if let replaying {
+            args += ["--replay", "-f", replaying, "--result-fd", resultFD]
+        } else {
+            if let log { args += ["-f", log] }
+            if force { args.append("--force") }
+            if let counter { args += ["--counter", counter.rawValue] }
+        }
+        if let k = spec.kernel, fileExists(k) { args += ["--kernel", k] }
+        if let r = spec.ramdisk, fileExists(r) { args += ["--ramdisk", r] }
+        // The guest's console goes where xenconsoled keeps an ordinary
+        // guest's, so that users find it in the usual place.
+        args += ["--console-file", "\(dir)/console/guest-\(spec.name).log"]
+        return (args, "\(dir)/ttd-deviced-\(spec.name).log")
+    }
+
+    /// -n: libxl's JSON of the domain config on standard output, what would
+    /// be done on standard error (unless -q); nothing is created.
+    func showDryRun(_ spec: DomainSpec, _ cfg: DomainConfig, _ tt: TimeTravelOption,
+                    recording: (path: String, header: LogHeader)?) {
+        let json: String
+        do { json = try LibXL.configJSON(spec, diskConfig: cfg) } catch { fail("ttd-xl", "\(error)") }
+        stdOut.line(json.hasSuffix("\n") ? String(json.dropLast()) : json)
+        stdOut.flush()
+        let say = { (line: String) in output.info("dry run: " + line) }
+        say("would create domain \(spec.name) (\(spec.type), \(spec.vcpus) vCPU\(spec.vcpus == 1 ? "" : "s"), "
+            + "\(spec.memoryMB) MiB) paused with libxl; its config, as libxl's JSON, is on standard output")
+        say("time_travel: \(describe(tt))")
+        if tt.enabled {
+            if let r = recording {
+                say("replays \(r.path): kernel, ramdisk and config match its header; its memory "
+                    + "(\(r.header.memoryBytes >> 20) MiB) is checked against the domain's once it exists")
+            } else {
+                let path = log ?? WaitingDaemon.find().map(\.log).flatMap { $0.isEmpty ? nil : $0 }
+                    ?? "/var/lib/tt-xen/logs/\(spec.name).ttlog"
+                say("records into \(path)\(force ? " (replacing it, --force)" : "")")
+            }
+            if let w = WaitingDaemon.find() {
+                say("would hand the domain to the waiting ttd-deviced (pid \(w.pid)); its messages: its standard error")
+            } else {
+                let (args, messages) = daemonArguments(siblingTool("ttd-deviced"), domid: "ID", spec,
+                                                       replaying: recording?.path, counter: tt.counter,
+                                                       readyFD: "N", resultFD: "N", directory: logDirectory(create: false))
+                say("would start \(shellCommand(args)) (ID the new domain's, N a pipe to ttd-xl); its messages: \(messages)")
+            }
+        }
+        if paused {
+            say("would leave the domain paused (-p)")
+        } else {
+            say("would unpause the domain\(recording != nil ? " and wait for the replay's result" : "")")
+        }
+        if console { say("would attach to its console (-c)") }
+        say("nothing created")
+    }
+}
+
+/// time_travel in words.
+func describe(_ tt: TimeTravelOption) -> String {
+    switch tt.mode {
+    case .record:
+        return "record (ttd_flag=1), counter \(tt.counter?.rawValue ?? "auto (ttd-deviced's default)")"
+    case .replay:
+        return "replay (ttd_flag=1, tt_replay_flag=1), with the counter the recording was made with"
+    default:
+        return "none (an ordinary domain)"
+    }
+}
+
+/// A command line as a shell would take it (arguments quoted when needed).
+func shellCommand(_ args: [String]) -> String {
+    args.map { a in
+        let plain = !a.isEmpty && a.allSatisfy { $0.isLetter || $0.isNumber || "/._-=,:+@%".contains($0) }
+        return plain ? a : "'" + a.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }.joined(separator: " ")
 }
 
 /// A ttd-deviced that ttd-xl started.
@@ -501,19 +640,24 @@ struct Console: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attach to the TT-io console of a recorded domain (Ctrl-] leaves).")
 
-    @Argument(help: ArgumentHelp("The domain, by id or name.", valueName: "id|name"))
+    @Argument(help: ArgumentHelp("The domain, by id or name (libxl_name_to_domid, as xl console).", valueName: "id|name"))
     var domain: String
+
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let domid: UInt32
         if let n = UInt32(domain) {
             domid = n
         } else {
-            do { domid = try LibXL().domain(domain).rawValue } catch { fail("ttd-xl", "\(error)") }
+            do { domid = try LibXL(verbosity: output.verbose).domain(domain).rawValue } catch { fail("ttd-xl", "\(error)") }
+            output.detail("domain \(domain) is domain \(domid)")
         }
+        let named = UInt32(domain) == nil ? "domain \(domid) (\(domain))" : "domain \(domid)"
         guard let pty = readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters() else {
-            fail("ttd-xl", "domain \(domid) has no TT-io console (not recorded by ttd-deviced with --console-pty); try xl console \(domid)")
+            fail("ttd-xl", "\(named) has no TT-io console (not recorded by ttd-deviced with --console-pty); try xl console \(domain)")
         }
+        output.detail("\(named): TT-io console \(pty) (Ctrl-] leaves)")
         attachConsole(pty, tool: "ttd-xl")
     }
 }

@@ -62,6 +62,12 @@ struct Deviced: ParsableCommand {
             drained). After SIGKILL, FILE.incomplete reads up to its last whole \
             chunk, and the guest stays paused: it never runs unrecorded.
 
+            Its own messages go to its standard error, or with --message-log \
+            MSGFILE to MSGFILE (appended; ttd-xl gives \
+            /var/log/xen/ttd-deviced-NAME.log). SIGHUP reopens MSGFILE, so that \
+            logrotate can move it away (postrotate: kill -HUP the daemon); it \
+            does not stop the daemon.
+
             The counter (--counter): with icount, Xen counts the guest's \
             instructions between landmarks (Xen booted with tt_counter=icount, \
             under QEMU -icount shift=0) and every position in the log carries \
@@ -114,6 +120,9 @@ struct Deviced: ParsableCommand {
 
     @Option(name: .customLong("console-file"), help: ArgumentHelp("Also append the guest's console output to this file.", valueName: "file"))
     var consoleFile: String?
+
+    @Option(name: .customLong("message-log"), help: ArgumentHelp("Append the daemon's own messages (standard output and error) to this file; SIGHUP reopens it (logrotate).", valueName: "file"))
+    var messageLogPath: String?
 
     @Option(name: .customLong("ready-fd"), help: ArgumentHelp("Write one byte to this descriptor once the guest may be unpaused.", valueName: "n"))
     var readyFD: Int32?
@@ -190,6 +199,10 @@ struct Deviced: ParsableCommand {
     }
 
     func run() throws {
+        if let path = messageLogPath {
+            do { messageLog = try MessageLog(path: path) } catch { fail("ttd-deviced", "\(error)") }
+        }
+        installSignalHandlers([SIGHUP])
         guard domain != nil else { serveNextDomain() }
         if replay {
             let session: ReplaySession
@@ -218,22 +231,6 @@ extension CounterChoice: ExpressibleByArgument {}
 func writeLine(_ fd: Int32, _ line: String) {
     let s = line + "\n"
     _ = s.withCString { write(fd, $0, strlen($0)) }
-}
-
-// MARK: - Signals
-
-nonisolated(unsafe) var signalPipe: [Int32] = [-1, -1]
-
-func installSignalHandlers() {
-    _ = signalPipe.withUnsafeMutableBufferPointer { tt_pipe_cloexec_nonblock($0.baseAddress!) }
-    let handler: @convention(c) (Int32) -> Void = { sig in
-        var b = UInt8(truncatingIfNeeded: sig)
-        _ = write(signalPipe[1], &b, 1)
-    }
-    signal(SIGTERM, handler)
-    signal(SIGINT, handler)
-    signal(SIGHUP, handler)
-    signal(SIGPIPE, SIG_IGN)
 }
 
 // MARK: - Small helpers
@@ -299,7 +296,7 @@ extension Deviced {
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 2, -1) < 0 { continue }
-            if fds[1].revents != 0 {
+            if fds[1].revents != 0 && takeSignals(tool: tool) {
                 cleanUp()
                 fail(tool, "signal: stopped waiting; no domain served", code: 0)
             }

@@ -154,9 +154,7 @@ struct RecordSession {
                        pollfd(fd: console.inputFD, events: console.wantsInput ? Int16(POLLIN) : 0, revents: 0)]
             _ = poll(&fds, nfds_t(fds.count), 10)
             if fds[0].revents != 0 { doorbell.acknowledge() }
-            if fds[1].revents != 0 {
-                var b = [UInt8](repeating: 0, count: 16)
-                _ = read(signalPipe[0], &b, b.count)
+            if fds[1].revents != 0 && takeSignals(tool: tool) {
                 if stopping == nil {
                     printError("\(tool): signal: detaching recording from domain \(domain), then draining the ring")
                     stopping = monotonicSeconds()

@@ -216,9 +216,7 @@ final class ReplaySession {
         _ = poll(&fds, nfds_t(fds.count), 10)
         let rang = fds[0].revents != 0
         if rang { doorbell.acknowledge() }
-        if fds[1].revents != 0 {
-            var b = [UInt8](repeating: 0, count: 16)
-            _ = read(signalPipe[0], &b, b.count)
+        if fds[1].revents != 0 && takeSignals(tool: tool) {
             if stopping == nil {
                 printError("\(tool): signal: detaching replay from domain \(domain), then draining the ring")
                 stopping = monotonicSeconds()

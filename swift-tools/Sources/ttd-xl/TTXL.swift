@@ -79,7 +79,8 @@ struct Create: ParsableCommand {
             to --log or /var/lib/tt-xen/logs/NAME.ttlog; a recording never \
             replaces a log: when it or its .incomplete exists, nothing is created \
             unless --force is given. The daemon's messages go to \
-            /var/log/xen/ttd-deviced-NAME.log, the guest's console output also to \
+            /var/log/xen/ttd-deviced-NAME.log (it reopens the file on SIGHUP, \
+            for logrotate), the guest's console output also to \
             /var/log/xen/console/guest-NAME.log. Without time_travel it creates an \
             ordinary domain and unpauses it, as xl create does.
 
@@ -511,7 +512,10 @@ extension Create {
         // The guest's console goes where xenconsoled keeps an ordinary
         // guest's, so that users find it in the usual place.
         args += ["--console-file", "\(dir)/console/guest-\(spec.name).log"]
-        return (args, "\(dir)/ttd-deviced-\(spec.name).log")
+        // Its messages: the daemon reopens the file on SIGHUP (logrotate).
+        let messages = "\(dir)/ttd-deviced-\(spec.name).log"
+        args += ["--message-log", messages]
+        return (args, messages)
     }
 
     /// -n: libxl's JSON of the domain config on standard output, what would

@@ -1,0 +1,87 @@
+// The daemon's own messages (--message-log FILE) and its signals: SIGTERM
+// and SIGINT stop it, SIGHUP reopens FILE (after logrotate moved it away).
+
+import CTTSupport
+import TTTools
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// --message-log FILE: the daemon's standard output and error, appended to
+/// FILE and reopened on SIGHUP.
+struct MessageLog {
+    let path: String
+    /// The descriptors that write into FILE (the daemon: 1 and 2).
+    let descriptors: [Int32]
+
+    /// Opens FILE (appending, created 0644) onto the descriptors.
+    init(path: String, descriptors: [Int32] = [1, 2]) throws {
+        self.path = path
+        self.descriptors = descriptors
+        try reopen()
+    }
+
+    /// Opens FILE again onto the descriptors; they keep writing where they
+    /// did when FILE cannot be opened.
+    func reopen() throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ToolError("--message-log \(path): cannot open it: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        for d in descriptors where dup2(fd, d) < 0 {
+            throw ToolError("--message-log \(path): cannot put it on descriptor \(d): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+struct ToolError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// The message log SIGHUP reopens, when --message-log is given.
+nonisolated(unsafe) var messageLog: MessageLog? = nil
+
+nonisolated(unsafe) var signalPipe: [Int32] = [-1, -1]
+
+/// Signals go into signalPipe (one byte each, the signal number), which the
+/// main loops poll and hand to takeSignals().  The pipe is made once.
+/// SIGHUP alone is caught from the start (a reopen waits for the main
+/// loop); SIGTERM and SIGINT once a session runs (before, they end the
+/// daemon at once, as when ttd-xl gives up waiting for it).
+func installSignalHandlers(_ signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
+    if signalPipe[0] < 0 {
+        _ = signalPipe.withUnsafeMutableBufferPointer { tt_pipe_cloexec_nonblock($0.baseAddress!) }
+    }
+    let handler: @convention(c) (Int32) -> Void = { sig in
+        var b = UInt8(truncatingIfNeeded: sig)
+        _ = write(signalPipe[1], &b, 1)
+    }
+    for s in signals { signal(s, handler) }
+    signal(SIGPIPE, SIG_IGN)
+}
+
+/// Reads the signals that came: reopens the message log for SIGHUP, and
+/// says whether one asks the daemon to stop (SIGTERM, SIGINT).
+func takeSignals(tool: String = "ttd-deviced") -> Bool {
+    var stop = false
+    var b = [UInt8](repeating: 0, count: 16)
+    while true {
+        let n = read(signalPipe[0], &b, b.count)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { break }
+        for sig in b[0..<n].map(Int32.init) {
+            if sig != SIGHUP { stop = true; continue }
+            guard let log = messageLog else {
+                printError("\(tool): SIGHUP: no --message-log to reopen; ignored")
+                continue
+            }
+            do {
+                try log.reopen()
+                printError("\(tool): SIGHUP: reopened \(log.path)")
+            } catch {
+                printError("\(tool): SIGHUP: \(error); messages stay where they went")
+            }
+        }
+    }
+    return stop
+}

@@ -79,6 +79,20 @@ cat "$con" 2>/dev/null
 echo "--- end"
 lab_check "the recorded guest's TT-io console has its workload's output" \
 	sh -c "grep -q 'TT-GUEST: urandom' '$con' && grep -q 'TT-GUEST-DONE' '$con'"
+# The PC debug ports 0x80 and 0xed reach the host's hardware without an
+# exit in other HVM guests: in a TT guest each access is an IO landmark
+# (tt-debug-ports reads, writes, reads each), answered by Xen with all ones.
+# (The kernel's own I/O delays, OUT 0 to port 0x80, are landmarks too.)
+ttd-read-log -i -f "$LOG" 2>/dev/null | grep ' IO port=0x00\(80\|ed\) ' >ports.txt
+grep -v 'dir=out count=1 value=0x0$' ports.txt
+echo "the kernel's OUT 0 to port 0x80: $(grep -c 'port=0x0080 size=1 dir=out count=1 value=0x0$' ports.txt)"
+for port in 80 ed; do
+	lab_check "the guest's accesses to debug port 0x$port are IO landmarks of the log (2 in, 1 out)" \
+		sh -c "test \$(grep -c 'port=0x00$port size=1 dir=in count=1 value=0xff$' ports.txt) = 2 &&
+			test \$(grep -c 'port=0x00$port size=1 dir=out count=1 value=0x5a$' ports.txt) = 1"
+	lab_check "the guest read all ones from debug port 0x$port (Xen's answer, not the host's)" \
+		grep -q "TT-GUEST: debug port 0x$port read 0xff, after writing 0x5a read 0xff" "$con"
+done
 lab_check "the log starts with DOMAIN_START and ends with END" \
 	sh -c "ttd-read-log -f '$LOG' 2>/dev/null | head -n1 | grep -q DOMAIN_START && ttd-read-log -f '$LOG' 2>/dev/null | tail -n1 | grep -q END"
 

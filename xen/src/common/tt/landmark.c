@@ -27,6 +27,7 @@
 #include <xen/sched.h>
 #include <xen/tt.h>
 
+#include <asm/debugreg.h>
 #include <asm/hvm/support.h>
 #include <asm/hvm/svm/vmcb.h>
 #include <asm/hvm/vlapic.h>
@@ -71,6 +72,61 @@ boolean_param("tt_evtrace_mem", opt_tt_evtrace_mem);
 /* ... and from landmark tt_evtrace_from on, every exit between landmarks. */
 static unsigned long __read_mostly opt_tt_evtrace_from;
 integer_param("tt_evtrace_from", opt_tt_evtrace_from);
+
+/*
+ * Diagnostic (boot option tt_steptrace=L): single-step the guest from the
+ * end of landmark L's exit to the next landmark (at most 50 000 steps),
+ * printing every instruction's RIP and registers, in record and replay
+ * alike.  The guest can see the trap flag (PUSHF): for finding where a
+ * replay's path leaves the recording's, never for normal use.
+ */
+static unsigned long __read_mostly opt_tt_steptrace;
+integer_param("tt_steptrace", opt_tt_steptrace);
+
+static void tt_steptrace_landmark(struct tt_domain *t,
+                                  struct cpu_user_regs *regs)
+{
+    if ( t->steptrace_left )
+    {
+        printk(XENLOG_ERR "tt: %pd: steptrace ends at lm %"PRIu64" rip %#"
+               PRIx64"\n", t->d, t->landmarks, t->pos.rip);
+        t->steptrace_left = 0;
+        regs->rflags &= ~X86_EFLAGS_TF;
+    }
+    if ( t->landmarks == opt_tt_steptrace )
+    {
+        t->steptrace_left = 50000;
+        regs->rflags |= X86_EFLAGS_TF;
+    }
+}
+
+bool tt_steptrace_trap(struct tt_domain *t, struct vcpu *v,
+                       struct cpu_user_regs *regs)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+
+    if ( !opt_tt_steptrace || !(vmcb_get_dr6(vmcb) & DR_STEP) )
+        return false;
+
+    vmcb_set_dr6(vmcb, vmcb_get_dr6(vmcb) & ~DR_STEP);
+    /* Ours, not the guest's: no landmark. */
+    t->rp.bp_exit = true;
+    if ( !t->steptrace_left )
+    {
+        /* A trap flag the guest saved while it was stepped. */
+        regs->rflags &= ~X86_EFLAGS_TF;
+        return true;
+    }
+    printk(XENLOG_ERR "tt: %pd: step n %"PRIu64" rip %#"PRIx64" rax %#"
+           PRIx64" rbx %#"PRIx64" rcx %#"PRIx64" rdx %#"PRIx64" rsi %#"
+           PRIx64" rdi %#"PRIx64" rsp %#"PRIx64" fl %#"PRIx64"\n", t->d,
+           t->count, regs->rip, regs->rax, regs->rbx, regs->rcx, regs->rdx,
+           regs->rsi, regs->rdi, regs->rsp, regs->rflags);
+    if ( !--t->steptrace_left )
+        regs->rflags &= ~X86_EFLAGS_TF;
+
+    return true;
+}
 
 void tt_evtrace_delivered(struct tt_domain *t)
 {
@@ -293,6 +349,10 @@ static unsigned int svm_landmark_type(struct vcpu *v,
                vmcb->event_inj.vector == TRAP_page_fault &&
                vmcb->event_inj.raw != v->domain->tt->entry.event_inj
                ? TT_REC_EXCEPTION : TT_REC_PAD;
+
+    case VMEXIT_RDPMC:
+        /* Intercepted for TT domains and answered with #GP (svm.c). */
+        return TT_REC_EXCEPTION;
 
     case VMEXIT_EXCEPTION_NM: /* lazy FPU switching: host state */
     case VMEXIT_EXCEPTION_MC: /* machine check: the host's hardware */
@@ -532,6 +592,14 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
         break;
 
     case TT_REC_EXCEPTION:
+        if ( vmcb->exitcode == VMEXIT_RDPMC )
+        {
+            /* The #GP that Xen raised for the guest's RDPMC. */
+            lr->p.exc.vector = TRAP_gp_fault;
+            lr->p.exc.error_code = 0;
+            len = sizeof(lr->p.exc);
+            break;
+        }
         lr->p.exc.vector = vmcb->exitcode - VMEXIT_EXCEPTION_DE;
         if ( (1U << lr->p.exc.vector) & TRAP_HAVE_EC )
             lr->p.exc.error_code = vmcb->exitinfo1;
@@ -618,6 +686,8 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
         }
         t->exhist_n = 0;
     }
+    if ( unlikely(opt_tt_steptrace) )
+        tt_steptrace_landmark(t, regs);
 }
 
 void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)

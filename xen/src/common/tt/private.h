@@ -197,6 +197,7 @@ struct tt_domain {
     uint64_t lm_gap_max_at;     /* the landmark that ended the longest */
     uint64_t regtrace;          /* tt_regtrace's rolling hash */
     unsigned int evtrace_left;  /* tt_evtrace: landmarks still to print */
+    unsigned int steptrace_left; /* tt_steptrace: steps still to take */
     unsigned int exhist_n;      /* tt_evtrace: the last exits ... */
     struct { uint64_t reason, rip, rcx, count; uint32_t insn; } exhist[16];
     /* The counter (counter.c): its count since the latest landmark. */
@@ -387,6 +388,9 @@ void tt_replay_exit_done(struct tt_domain *t, struct vcpu *v);
 /* Doorbell callback (tt_lock held): resume a vCPU that waited. */
 void tt_replay_notify(struct tt_domain *t, struct vcpu *v);
 bool tt_replay_waiting(struct tt_domain *t);
+/* Diagnostic tt_steptrace (landmark.c): a #DB exit of its stepping. */
+bool tt_steptrace_trap(struct tt_domain *t, struct vcpu *v,
+                       struct cpu_user_regs *regs);
 
 /* io.c, replay: the input the current exit's TTOP_io_recv got, from the log. */
 int tt_io_replay_input(struct tt_domain *t, const struct xen_tt_rec_ttio *rec,

@@ -832,6 +832,8 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
     struct xen_tt_regs now;
     struct tt_replay *rp;
 
+    if ( t && tt_steptrace_trap(t, v, regs) )
+        return true;
     if ( !t || !t->rp.armed || regs->rip != t->rp.bp_rip ||
          !(vmcb_get_dr6(vmcb) & DR_TRAP0) )
         return false;

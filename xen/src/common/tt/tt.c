@@ -179,6 +179,10 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     }
     /* Every PAUSE exits. */
     svm_tt_intercept_pause(v);
+    /* Every I/O port and RDPMC exit: the host's answers are not replayable. */
+    svm_tt_intercept_host_state(v);
+    /* No #NM exits that depend on what else ran on the CPU. */
+    svm_tt_eager_fpu(v);
     /* No RDRAND, RDSEED, HLE, RTM. */
     rc = tt_cpuid_attach(d);
     if ( rc )

@@ -310,9 +310,12 @@ public enum ReplayOutcome: Equatable, Sendable {
                     + "(Xen wrote no DIVERGENCE record); \(kept)"
             }
             let name = { (t: UInt16) in RecordType(rawValue: t)?.name ?? "type \(hex(UInt64(t), width: 4))" }
+            let at = { (p: Position) in
+                "(lm \(p.landmark)" + (p.branches.map { ", n \($0)" } ?? "") + ", ip \(hex(p.rip)))"
+            }
             return "replay diverged at landmark \(d.actual.landmark) (rip \(hex(d.actual.rip))): "
-                + "expected \(name(d.expectedType)) at (lm \(d.expected.landmark), ip \(hex(d.expected.rip))), "
-                + "got \(name(d.actualType)) at (lm \(d.actual.landmark), ip \(hex(d.actual.rip))): "
+                + "expected \(name(d.expectedType)) at \(at(d.expected)), "
+                + "got \(name(d.actualType)) at \(at(d.actual)): "
                 + "\(d.reason.name) (\(d.reason.explanation)); \(kept)"
         case .logDone(let e, _):
             return "the log ran out at landmark \(e.landmarks): it replays up to its last whole chunk; \(kept)"

@@ -34,9 +34,12 @@ struct Diff: ParsableCommand {
             do { return try LogReader(path: p) } catch { fail(tool, "\(error)", code: 2) }
         }
         let ra = open(a), rb = open(b)
-        for (x, y) in [(ra, rb), (rb, ra)] where !y.header.originalLogID.isEmpty && !x.header.logID.isEmpty
-            && y.header.originalLogID != x.header.logID {
-            printError("\(tool): note: \(y.path) is the replay of another recording than \(x.path) (log ids differ)")
+        // The recording a log stands for: its own id, or the one it replays.
+        func recording(_ r: LogReader) -> [UInt8] {
+            r.header.originalLogID.isEmpty ? r.header.logID : r.header.originalLogID
+        }
+        if !recording(ra).isEmpty && !recording(rb).isEmpty && recording(ra) != recording(rb) {
+            printError("\(tool): note: \(a) and \(b) are not of the same recording (log ids differ)")
         }
         let d: LogDiff
         do { d = try diffLogs(ra, rb, window: window) } catch { fail(tool, "\(error)", code: 2) }

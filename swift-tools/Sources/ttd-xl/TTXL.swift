@@ -483,11 +483,14 @@ struct Create: ParsableCommand {
 
 extension Create {
     /// Where ttd-deviced's messages and the guest's console go:
-    /// /var/log/xen (created when `create`), else /tmp when it cannot be written.
+    /// /var/log/xen (created when `create`; without, the dry run's answer:
+    /// it would be created when /var/log can be written), else /tmp when
+    /// it cannot be written.
     func logDirectory(create: Bool) -> String {
         let dir = "/var/log/xen"
         if create { mkdir(dir, 0o755) }
-        return access(dir, W_OK) == 0 ? dir : "/tmp"
+        if access(dir, W_OK) == 0 || (!create && !fileExists(dir) && access("/var/log", W_OK) == 0) { return dir }
+        return "/tmp"
     }
 
     /// ttd-deviced's command line for the paused domain `domid` (recording,

@@ -7,6 +7,8 @@
 # PASS/FAIL line per scenario with its time and ends with "N passed, N
 # failed"; the exit code is non-zero if any scenario failed.
 # Logs: $OUT/lab/NAME/ (serial.log, share/scenario.log, share/console/).
+# LAB_SHARE_FILES="FILE..." copies files into each scenario's share folder
+# (/mnt/lab in dom0) before it boots: a log to replay again, for example.
 # Benchmark scenarios (bench/scenarios/NAME.sh) run the same way when named,
 # but are not tests: `all` and `list` (what make check runs) leave them out.
 set -euo pipefail
@@ -103,6 +105,9 @@ for n in "${names[@]}"; do
 		mkdir -p "$share"
 		cp "$(dom0_script "$n")" "$share/scenario.sh"
 		cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
+		for f in ${LAB_SHARE_FILES:-}; do
+			cp "$f" "$share/" || die "LAB_SHARE_FILES: cannot copy $f"
+		done
 		# A scenario may need longer than LAB_TIMEOUT: "# lab-timeout: N".
 		tmo=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
 		if [ -n "$tmo" ] && [ "$tmo" -gt "$LAB_TIMEOUT" ]; then :; else tmo=$LAB_TIMEOUT; fi

@@ -594,6 +594,41 @@ long do_tt_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
     }
 }
 
+/*
+ * The ABI of public/tt.h: every structure has the size that
+ * docs/hypercall-abi.md and docs/log-format.md give it (the dom0 tools
+ * check the same sizes against this header in their unit tests).
+ */
+static void __init __maybe_unused build_assertions(void)
+{
+    BUILD_BUG_ON(sizeof(struct xen_tt_info) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_io) != 32);
+    BUILD_BUG_ON(sizeof(struct xen_tt_attach) != 24);
+    BUILD_BUG_ON(sizeof(struct xen_tt_ring_setup) != 24);
+    BUILD_BUG_ON(sizeof(struct xen_tt_status) != 88);
+    BUILD_BUG_ON(sizeof(struct xen_tt_detach) != 8);
+    BUILD_BUG_ON(sizeof(struct xen_tt_landmark_counts) != 184);
+    BUILD_BUG_ON(sizeof(struct xen_tt_ring) != 64);
+    BUILD_BUG_ON(sizeof(struct xen_tt_io_push) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_pos) != 32);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec) != 40);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_hypercall) != 64);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_cpuid) != 24);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_tsc) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_msr) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_io) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_mmio) != 24);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_exception) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_interrupt) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_regs) != 160);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_memory) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_ttio) != 16);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_start) != 40);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_divergence) != 72);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_end) != 24);
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec) != TT_REC_HDR_SIZE);
+}
+
 static int __init cf_check tt_init(void)
 {
     printk("tt: time-travel record and replay support, ABI version %u "

@@ -9,13 +9,15 @@
 # Logs: $OUT/lab/NAME/ (serial.log, share/scenario.log, share/console/).
 # LAB_SHARE_FILES="FILE..." copies files into each scenario's share folder
 # (/mnt/lab in dom0) before it boots: a log to replay again, for example.
-# Benchmark scenarios (bench/scenarios/NAME.sh) run the same way when named,
-# but are not tests: `all` and `list` (what make check runs) leave them out.
+# Benchmark scenarios (bench/scenarios/NAME.sh) and diagnostics
+# (ci/diagnostics/NAME.sh) run the same way when named, but are not tests:
+# `all` and `list` (what make check runs) leave them out.
 set -euo pipefail
 . "$(dirname "$0")/lib-lab.sh"
 
 SCEN_DIR=$LAB_TOP/ci/scenarios
 BENCH_SCEN_DIR=$LAB_TOP/bench/scenarios
+DIAG_SCEN_DIR=$LAB_TOP/ci/diagnostics
 
 # The dom0 script of scenario $1 (empty for a host scenario or none).
 dom0_script() {
@@ -23,6 +25,8 @@ dom0_script() {
 		echo "$SCEN_DIR/$1.sh"
 	elif [ -f "$BENCH_SCEN_DIR/$1.sh" ]; then
 		echo "$BENCH_SCEN_DIR/$1.sh"
+	elif [ -f "$DIAG_SCEN_DIR/$1.sh" ]; then
+		echo "$DIAG_SCEN_DIR/$1.sh"
 	fi
 }
 

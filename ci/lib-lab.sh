@@ -29,7 +29,7 @@ LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 OUT=${OUT:-$LAB_TOP/out}
 TT_CACHE=${TT_CACHE:-/var/cache/tt-xen}
-LAB_OUT=$OUT/lab
+LAB_OUT=${LAB_OUT:-$OUT/lab}
 LAB_XEN=${LAB_XEN:-$OUT/xen/xen}
 LAB_KERNEL=${LAB_KERNEL:-$OUT/linux/vmlinuz-6.1-tt}
 LAB_DOM0=${LAB_DOM0:-tt}

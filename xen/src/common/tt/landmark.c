@@ -74,14 +74,15 @@ static unsigned long __read_mostly opt_tt_evtrace_from;
 integer_param("tt_evtrace_from", opt_tt_evtrace_from);
 
 /*
- * Diagnostic (boot option tt_steptrace=L): single-step the guest from the
- * end of landmark L's exit to the next landmark (at most 50 000 steps),
+ * Diagnostic (boot option tt_steptrace=L, or at run time: xl
+ * set-parameters tt_steptrace=L): single-step the guest from the end of
+ * landmark L's exit to the next landmark (at most 50 000 steps),
  * printing every instruction's RIP and registers, in record and replay
  * alike.  The guest can see the trap flag (PUSHF): for finding where a
  * replay's path leaves the recording's, never for normal use.
  */
-static unsigned long __read_mostly opt_tt_steptrace;
-integer_param("tt_steptrace", opt_tt_steptrace);
+static unsigned int __read_mostly opt_tt_steptrace;
+integer_runtime_param("tt_steptrace", opt_tt_steptrace);
 
 static void tt_steptrace_landmark(struct tt_domain *t,
                                   struct cpu_user_regs *regs)

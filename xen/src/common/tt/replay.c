@@ -699,6 +699,32 @@ static void rp_disarm(struct tt_domain *t, struct vcpu *v)
  * in its order, then arm the breakpoint for what it delivered after it,
  * by signature.
  */
+/*
+ * Is rec, placed by signature, due here, at the end of the landmark's
+ * exit, before the guest runs an instruction?  The recording released it
+ * at the entry right after the landmark: the registers are the signature
+ * now, and with a counter its count is 0.  A breakpoint on this very RIP
+ * would place it at the same state, but the guest may never get there:
+ * after HLT the vCPU sleeps until an interrupt comes, and in replay only
+ * the log brings one.
+ */
+static bool rp_here(struct tt_domain *t, struct vcpu *v,
+                    const struct xen_tt_rec *rec)
+{
+    struct xen_tt_regs now;
+
+    if ( rec->payload_len != sizeof(struct xen_tt_rec_interrupt) +
+                             sizeof(struct xen_tt_regs) ||
+         ((rec->flags & TT_RECF_BRANCHES) && rec->pos.branches) )
+        return false;
+    tt_signature(v, &now);
+    if ( !sig_equal(rec_sig(rec), &now) )
+        return false;
+    t->rp.sig_placed++;
+
+    return true;
+}
+
 static void rp_apply_landmark(struct tt_domain *t, struct vcpu *v)
 {
     const struct xen_tt_rec *rec;
@@ -708,7 +734,7 @@ static void rp_apply_landmark(struct tt_domain *t, struct vcpu *v)
         if ( TT_REC_CLASS(rec->type) != TT_REC_CLASS_ASYNC ||
              rec->pos.landmark != t->pos.landmark )
             break;
-        if ( rec->flags & TT_RECF_SIGNATURE )
+        if ( (rec->flags & TT_RECF_SIGNATURE) && !rp_here(t, v, rec) )
         {
             rp_arm(t, v, rec);
             break;

@@ -49,6 +49,31 @@ public enum RecordType: UInt16, CaseIterable, Sendable {
     case divergence = 0x81
     case end = 0x82
 
+    /// `init(rawValue:)`, one jump: on every record of the readers' hot paths.
+    @inlinable
+    public static func of(_ raw: UInt16) -> RecordType? {
+        switch raw {
+        case 0x01: return .hypercall
+        case 0x02: return .cpuid
+        case 0x03: return .rdtsc
+        case 0x04: return .rdtscp
+        case 0x05: return .msrRead
+        case 0x06: return .msrWrite
+        case 0x07: return .hlt
+        case 0x08: return .pause
+        case 0x09: return .io
+        case 0x0a: return .mmio
+        case 0x0b: return .exception
+        case 0x40: return .interrupt
+        case 0x41: return .memory
+        case 0x42: return .ttioInput
+        case 0x80: return .domainStart
+        case 0x81: return .divergence
+        case 0x82: return .end
+        default: return nil
+        }
+    }
+
     /// The three classes of `TT_REC_CLASS()`.
     public enum Class: Sendable { case landmark, asynchronous, control }
 

@@ -113,56 +113,70 @@ public struct VerifyReport: Sendable {
 
 extension LogReader {
     /// Every check the format allows: checksums, framing, each record
-    /// decoded and re-encoded to the same bytes, positions monotonic,
-    /// DOMAIN_START first, END last, index equal to the chunks.
+    /// checked as the decoder checks it and its padding zero (it decodes and
+    /// re-encodes to the same bytes), positions monotonic, DOMAIN_START
+    /// first, END last, index equal to the chunks.
     public func verify(maxProblems: Int = 20) -> VerifyReport {
+        // On the records' bytes, nothing decoded or allocated per record:
+        // RawRecord.check() (quickType() first) is every rule of Record(raw),
+        // and once it passes, zero padding is all that re-encoding the
+        // decoded record could find different.  The per-record state is in
+        // plain locals that `problem` does not capture (a capture by a local
+        // function costs a dynamic exclusivity check per access).
         var r = VerifyReport()
+        var problems: [String] = []
+        var records: UInt64 = 0, chunks: UInt64 = 0
         var lastLandmark: UInt64 = 0
         var lastSyncLandmark: UInt64?
         var sawEnd = false
-        func problem(_ s: String) { if r.problems.count < maxProblems { r.problems.append(s) } }
+        let problem = { (s: String) in if problems.count < maxProblems { problems.append(s) } }
         do {
-            r.stop = try forEachRecordWithChunks(onChunk: { _ in r.chunks += 1; return true }) { raw in
-                let n = r.records
-                r.records += 1
-                let where_ = "record \(n) (lm:\(raw.position.landmark))"
-                let rec: Record
+            r.stop = try forEachRecordWithChunks(onChunk: { _ in chunks += 1; return true }) { raw in
+                let n = records
+                records += 1
+                func where_() -> String { "record \(n) (lm:\(raw.position.landmark))" }
+                let type: RecordType
                 do {
-                    rec = try Record(raw)
+                    type = try RawRecord.quickType(raw.bytes.baseAddress!, payloadLength: raw.payload.count) ?? raw.check()
                 } catch {
-                    problem("\(path): \(where_): \(error)")
+                    problem("\(path): \(where_()): \(error)")
                     return
                 }
-                if rec.encoded().elementsEqual(raw.bytes) == false {
-                    problem("\(path): \(where_): non-zero padding or reserved bytes")
+                if !raw.paddingIsZero {
+                    problem("\(path): \(where_()): non-zero padding or reserved bytes")
                 }
+                let p = raw.payload
                 if n == 0 {
-                    if case .domainStart(let s) = rec.payload {
-                        if s.mode != header.mode { problem("\(path): DOMAIN_START says mode \(s.mode.name), the header \(header.mode.name)") }
-                        if s.interfaceVersion != header.interfaceVersion {
-                            problem("\(path): DOMAIN_START says interface version \(s.interfaceVersion), the header \(header.interfaceVersion)")
+                    if type == .domainStart {
+                        let mode = Mode(rawValue: UInt32(p.le(4, as: UInt16.self)))!
+                        let version: UInt32 = p.le(0)
+                        if mode != header.mode { problem("\(path): DOMAIN_START says mode \(mode.name), the header \(header.mode.name)") }
+                        if version != header.interfaceVersion {
+                            problem("\(path): DOMAIN_START says interface version \(version), the header \(header.interfaceVersion)")
                         }
                     } else {
-                        problem("\(path): first record is \(rec.type.name), not DOMAIN_START")
+                        problem("\(path): first record is \(type.name), not DOMAIN_START")
                     }
-                } else if rec.type == .domainStart {
-                    problem("\(path): \(where_): a second DOMAIN_START")
+                } else if type == .domainStart {
+                    problem("\(path): \(where_()): a second DOMAIN_START")
                 }
-                if sawEnd { problem("\(path): \(where_): \(rec.type.name) after END") }
-                if rec.type == .end { sawEnd = true }
+                if sawEnd { problem("\(path): \(where_()): \(type.name) after END") }
+                if type == .end { sawEnd = true }
                 if raw.position.landmark < lastLandmark {
-                    problem("\(path): \(where_): landmark goes back from \(lastLandmark)")
+                    problem("\(path): \(where_()): landmark goes back from \(lastLandmark)")
                 }
                 lastLandmark = raw.position.landmark
-                if rec.type.recordClass == .landmark {
+                if type.recordClass == .landmark {
                     if let l = lastSyncLandmark, raw.position.landmark <= l {
-                        problem("\(path): \(where_): landmark record does not advance past landmark \(l)")
+                        problem("\(path): \(where_()): landmark record does not advance past landmark \(l)")
                     }
                     lastSyncLandmark = raw.position.landmark
                 }
-                if case .interrupt(let i) = rec.payload, let sig = i.signature {
-                    if sig.values[16] != rec.position.rip || sig.values[2] != rec.position.rcx {
-                        problem("\(path): \(where_): signature RIP/RCX differ from the record's position")
+                if type == .interrupt, raw.flags & RecordFlags.signature.rawValue != 0 {
+                    // The signature's rip (register 16) and rcx (register 2).
+                    if p.le(16 + 8 * 16, as: UInt64.self) != raw.position.rip
+                        || p.le(16 + 8 * 2, as: UInt64.self) != raw.position.rcx {
+                        problem("\(path): \(where_()): signature RIP/RCX differ from the record's position")
                     }
                 }
             }
@@ -173,9 +187,12 @@ extension LogReader {
         } catch {
             problem("\(path): \(error)")
         }
-        if r.stop.isClean && !sawEnd && r.problems.isEmpty {
+        if r.stop.isClean && !sawEnd && problems.isEmpty {
             problem("\(path): log closed cleanly but has no END record")
         }
+        r.problems = problems
+        r.records = records
+        r.chunks = chunks
         return r
     }
 }

@@ -335,20 +335,22 @@ public struct RecordError: Error, Equatable, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-extension Record {
-    /// Decodes a record, checking every rule of tt.h (sizes, padding, flags).
-    public init(_ raw: RawRecord) throws(RecordError) {
-        guard let type = RecordType(rawValue: raw.type) else {
-            throw RecordError("unknown record type \(hex(UInt64(raw.type), width: 4))")
+extension RawRecord {
+    /// Checks every rule of tt.h (sizes, padding, flags, kinds) without
+    /// decoding: `Record(raw)` succeeds exactly when this does, with the
+    /// same error.  Returns the record's type.
+    public func check() throws(RecordError) -> RecordType {
+        guard let type = RecordType.of(self.type) else {
+            throw RecordError("unknown record type \(hex(UInt64(self.type), width: 4))")
         }
-        let flags = RecordFlags(rawValue: raw.flags)
+        let flags = RecordFlags(rawValue: self.flags)
         guard flags.isSubset(of: .all) else {
-            throw RecordError("\(type.name) record has unknown flags \(hex(UInt64(raw.flags), width: 4))")
+            throw RecordError("\(type.name) record has unknown flags \(hex(UInt64(self.flags), width: 4))")
         }
-        if !flags.contains(.branches), raw.position.branches != nil {
+        if !flags.contains(.branches), position.branches != nil {
             throw RecordError("\(type.name) record has a branch count without TT_RECF_BRANCHES")
         }
-        let p = raw.payload
+        let p = payload
         let fixed = type.fixedPayloadSize
         if type == .domainStart, p.count >= 4, p.le(0, as: UInt32.self) < TTABI.interfaceVersion, p.count != fixed {
             throw RecordError("DOMAIN_START of time-travel interface version \(p.le(0, as: UInt32.self)) "
@@ -360,7 +362,6 @@ extension Record {
         let variable: Bool
         switch type {
         case .hypercall, .io, .memory, .ttioInput: variable = true
-        case .interrupt: variable = false
         default: variable = false
         }
         if flags.contains(.signature) && type != .interrupt {
@@ -375,10 +376,162 @@ extension Record {
             throw RecordError("\(type.name) payload is \(p.count) bytes, expected \(fixed)")
         }
         func zero(_ offset: Int, _ n: Int) throws(RecordError) {
+            // One load for the usual widths; bytes only to name the first non-zero one.
+            if n == 8, p.le(offset, as: UInt64.self) == 0 { return }
+            if n == 4, p.le(offset, as: UInt32.self) == 0 { return }
             for i in offset..<offset + n where p[i] != 0 {
                 throw RecordError("\(type.name) record has non-zero padding at payload byte \(i)")
             }
         }
+        switch type {
+        case .hypercall, .cpuid, .hlt, .pause:
+            break
+        case .rdtsc:
+            try zero(8, 8)
+        case .rdtscp:
+            try zero(12, 4)
+        case .msrRead, .msrWrite:
+            try zero(4, 4)
+        case .io:
+            let size: UInt8 = p.le(2), dir: UInt8 = p.le(3)
+            guard size == 1 || size == 2 || size == 4, dir <= 1 else {
+                throw RecordError("IO record has size \(size) direction \(dir)")
+            }
+        case .mmio:
+            try zero(10, 6)
+            let size: UInt8 = p.le(8), dir: UInt8 = p.le(9)
+            guard size == 1 || size == 2 || size == 4 || size == 8, dir <= 1 else {
+                throw RecordError("MMIO record has size \(size) direction \(dir)")
+            }
+        case .exception:
+            try zero(1, 3)
+            let v: UInt8 = p.le(0)
+            guard v < 32 else { throw RecordError("EXCEPTION record has vector \(v)") }
+        case .interrupt:
+            try zero(2, 2); try zero(8, 8)
+            guard InterruptKind(rawValue: p.le(0)) != nil else {
+                throw RecordError("INTERRUPT record has unknown kind \(p.le(0, as: UInt8.self))")
+            }
+            if flags.contains(.signature) {
+                // struct xen_tt_regs: 18 registers, cr3, cpl, pad (zero).
+                let cpl: UInt32 = p.le(16 + 152)
+                try zero(16 + 156, 4)
+                guard cpl <= 3 else { throw RecordError("INTERRUPT signature has cpl \(cpl)") }
+            }
+        case .memory:
+            guard MemoryKind(rawValue: p.le(8)) != nil else {
+                throw RecordError("MEMORY record has unknown kind \(p.le(8, as: UInt32.self))")
+            }
+            let len: UInt32 = p.le(12)
+            guard Int(len) == p.count - 16 else {
+                throw RecordError("MEMORY record says \(len) bytes, carries \(p.count - 16)")
+            }
+        case .ttioInput:
+            guard TTIODevice(rawValue: p.le(0)) != nil else {
+                throw RecordError("TTIO_INPUT record has unknown device \(p.le(0, as: UInt32.self))")
+            }
+            let len: UInt32 = p.le(4)
+            guard Int(len) == p.count - 16 else {
+                throw RecordError("TTIO_INPUT record says \(len) bytes, carries \(p.count - 16)")
+            }
+        case .domainStart:
+            try zero(20, 4)
+            guard Mode(rawValue: UInt32(p.le(4, as: UInt16.self))) != nil else {
+                throw RecordError("DOMAIN_START record has unknown mode \(p.le(4, as: UInt16.self))")
+            }
+        case .divergence:
+            guard DivergenceReason(rawValue: p.le(4)) != nil else {
+                throw RecordError("DIVERGENCE record has unknown reason \(p.le(4, as: UInt32.self))")
+            }
+        case .end:
+            guard EndReason(rawValue: p.le(0)) != nil else {
+                throw RecordError("END record has unknown reason \(p.le(0, as: UInt32.self))")
+            }
+        }
+        return type
+    }
+
+    /// The type of the record at `r` (its header, then `payloadLength` bytes
+    /// of payload) when it certainly passes `check()`: the common records of
+    /// the common types, checked in a few loads.  nil: ask `check()`, which
+    /// decides (and says what is wrong).  Accepts nothing `check()` refuses.
+    @inlinable
+    public static func quickType(_ r: UnsafeRawPointer, payloadLength len: Int) -> RecordType? {
+        @inline(__always) func u8(_ o: Int) -> UInt8 { r.load(fromByteOffset: TTABI.recordHeaderSize + o, as: UInt8.self) }
+        @inline(__always) func u32(_ o: Int) -> UInt32 {
+            UInt32(littleEndian: r.loadUnaligned(fromByteOffset: TTABI.recordHeaderSize + o, as: UInt32.self))
+        }
+        @inline(__always) func u64(_ o: Int) -> UInt64 {
+            UInt64(littleEndian: r.loadUnaligned(fromByteOffset: TTABI.recordHeaderSize + o, as: UInt64.self))
+        }
+        let type = UInt16(littleEndian: r.loadUnaligned(as: UInt16.self))
+        let flags = UInt16(littleEndian: r.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+        let branches = UInt64(littleEndian: r.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+        // Known flags only; a count only with TT_RECF_BRANCHES.
+        guard flags & ~RecordFlags.all.rawValue == 0,
+              flags & RecordFlags.branches.rawValue != 0 || branches == 0 else { return nil }
+        let signature = flags & RecordFlags.signature.rawValue != 0
+        if signature {
+            // An interrupt placed by signature: xen_tt_regs after the payload,
+            // cpl at most 3, its padding zero.
+            guard type == RecordType.interrupt.rawValue, len == 16 + TTABI.registersSize,
+                  u8(0) <= 2, u8(2) == 0, u8(3) == 0, u64(8) == 0,
+                  u32(16 + 152) <= 3, u32(16 + 156) == 0 else { return nil }
+            return .interrupt
+        }
+        switch type {
+        case RecordType.rdtsc.rawValue:
+            return len == 16 && u64(8) == 0 ? .rdtsc : nil
+        case RecordType.pause.rawValue:
+            return len == 0 ? .pause : nil
+        case RecordType.hlt.rawValue:
+            return len == 0 ? .hlt : nil
+        case RecordType.hypercall.rawValue:
+            return len >= 64 ? .hypercall : nil
+        case RecordType.rdtscp.rawValue:
+            return len == 16 && u32(12) == 0 ? .rdtscp : nil
+        case RecordType.msrRead.rawValue:
+            return len == 16 && u32(4) == 0 ? .msrRead : nil
+        case RecordType.msrWrite.rawValue:
+            return len == 16 && u32(4) == 0 ? .msrWrite : nil
+        case RecordType.cpuid.rawValue:
+            return len == 24 ? .cpuid : nil
+        case RecordType.exception.rawValue:
+            return len == 16 && u8(0) < 32 && u8(1) == 0 && u8(2) == 0 && u8(3) == 0 ? .exception : nil
+        case RecordType.interrupt.rawValue:
+            return len == 16 && u8(0) <= 2 && u8(2) == 0 && u8(3) == 0 && u64(8) == 0 ? .interrupt : nil
+        case RecordType.memory.rawValue:
+            return len >= 16 && u32(8) <= 3 && Int(u32(12)) == len - 16 ? .memory : nil
+        case RecordType.ttioInput.rawValue:
+            return len >= 16 && u32(0) <= 2 && Int(u32(4)) == len - 16 ? .ttioInput : nil
+        case RecordType.io.rawValue:
+            let size = u8(2)
+            return len >= 16 && (size == 1 || size == 2 || size == 4) && u8(3) <= 1 ? .io : nil
+        default:
+            return nil      // MMIO, DOMAIN_START, DIVERGENCE, END and unknown types: check()
+        }
+    }
+
+    /// Whether the padding after the payload (to `TT_REC_ALIGN`) is zero:
+    /// with `check()`, whether the record re-encodes to its own bytes.
+    @inlinable
+    public var paddingIsZero: Bool {
+        var i = TTABI.recordHeaderSize + payload.count
+        while i < bytes.count {
+            if bytes[i] != 0 { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+extension Record {
+    /// Decodes a record, checking every rule of tt.h (sizes, padding, flags):
+    /// `RawRecord.check()`, then the values.
+    public init(_ raw: RawRecord) throws(RecordError) {
+        let type = try raw.check()
+        let flags = RecordFlags(rawValue: raw.flags)
+        let p = raw.payload
         func tail(_ from: Int) -> [UInt8] { Array(UnsafeRawBufferPointer(rebasing: p[from...])) }
         func pos(_ o: Int) -> Position {
             Position(landmark: p.le(o), rip: p.le(o + 8), rcx: p.le(o + 16),
@@ -394,88 +547,43 @@ extension Record {
             payload = .cpuid(CPUID(leaf: p.le(0), subleaf: p.le(4), eax: p.le(8), ebx: p.le(12),
                                    ecx: p.le(16), edx: p.le(20)))
         case .rdtsc:
-            try zero(8, 8)
             payload = .rdtsc(tsc: p.le(0))
         case .rdtscp:
-            try zero(12, 4)
             payload = .rdtscp(tsc: p.le(0), aux: p.le(8))
         case .msrRead, .msrWrite:
-            try zero(4, 4)
             payload = type == .msrRead ? .msrRead(index: p.le(0), value: p.le(8))
                                        : .msrWrite(index: p.le(0), value: p.le(8))
         case .hlt: payload = .hlt
         case .pause: payload = .pause
         case .io:
-            let size: UInt8 = p.le(2), dir: UInt8 = p.le(3)
-            guard [1, 2, 4].contains(size), dir <= 1 else {
-                throw RecordError("IO record has size \(size) direction \(dir)")
-            }
-            payload = .io(PortIO(port: p.le(0), size: size, direction: dir, count: p.le(4),
+            payload = .io(PortIO(port: p.le(0), size: p.le(2), direction: p.le(3), count: p.le(4),
                                  value: p.le(8), data: tail(16)))
         case .mmio:
-            try zero(10, 6)
-            let size: UInt8 = p.le(8), dir: UInt8 = p.le(9)
-            guard [1, 2, 4, 8].contains(size), dir <= 1 else {
-                throw RecordError("MMIO record has size \(size) direction \(dir)")
-            }
-            payload = .mmio(MMIO(gpa: p.le(0), size: size, direction: dir, value: p.le(16)))
+            payload = .mmio(MMIO(gpa: p.le(0), size: p.le(8), direction: p.le(9), value: p.le(16)))
         case .exception:
-            try zero(1, 3)
-            let v: UInt8 = p.le(0)
-            guard v < 32 else { throw RecordError("EXCEPTION record has vector \(v)") }
-            payload = .exception(GuestException(vector: v, errorCode: p.le(4), cr2: p.le(8)))
+            payload = .exception(GuestException(vector: p.le(0), errorCode: p.le(4), cr2: p.le(8)))
         case .interrupt:
-            try zero(2, 2); try zero(8, 8)
-            guard let kind = InterruptKind(rawValue: p.le(0)) else {
-                throw RecordError("INTERRUPT record has unknown kind \(p.le(0, as: UInt8.self))")
-            }
             var sig: Registers? = nil
             if flags.contains(.signature) {
-                // struct xen_tt_regs: 18 registers, cr3, cpl, pad (zero).
-                let cpl: UInt32 = p.le(16 + 152)
-                try zero(16 + 156, 4)
-                guard cpl <= 3 else { throw RecordError("INTERRUPT signature has cpl \(cpl)") }
-                sig = Registers(values: (0..<18).map { p.le(16 + 8 * $0) }, cr3: p.le(16 + 144), cpl: cpl)
+                sig = Registers(values: (0..<18).map { p.le(16 + 8 * $0) }, cr3: p.le(16 + 144), cpl: p.le(16 + 152))
             }
-            payload = .interrupt(Interrupt(kind: kind, vector: p.le(1), port: p.le(4), signature: sig))
+            payload = .interrupt(Interrupt(kind: InterruptKind(rawValue: p.le(0))!, vector: p.le(1), port: p.le(4),
+                                           signature: sig))
         case .memory:
-            guard let kind = MemoryKind(rawValue: p.le(8)) else {
-                throw RecordError("MEMORY record has unknown kind \(p.le(8, as: UInt32.self))")
-            }
-            let len: UInt32 = p.le(12)
-            guard Int(len) == p.count - 16 else {
-                throw RecordError("MEMORY record says \(len) bytes, carries \(p.count - 16)")
-            }
-            payload = .memory(MemoryUpdate(gpa: p.le(0), kind: kind, data: tail(16)))
+            payload = .memory(MemoryUpdate(gpa: p.le(0), kind: MemoryKind(rawValue: p.le(8))!, data: tail(16)))
         case .ttioInput:
-            guard let dev = TTIODevice(rawValue: p.le(0)) else {
-                throw RecordError("TTIO_INPUT record has unknown device \(p.le(0, as: UInt32.self))")
-            }
-            let len: UInt32 = p.le(4)
-            guard Int(len) == p.count - 16 else {
-                throw RecordError("TTIO_INPUT record says \(len) bytes, carries \(p.count - 16)")
-            }
-            payload = .ttioInput(TTIOInput(device: dev, cookie: p.le(8), data: tail(16)))
+            payload = .ttioInput(TTIOInput(device: TTIODevice(rawValue: p.le(0))!, cookie: p.le(8), data: tail(16)))
         case .domainStart:
-            try zero(20, 4)
-            guard let mode = Mode(rawValue: UInt32(p.le(4, as: UInt16.self))) else {
-                throw RecordError("DOMAIN_START record has unknown mode \(p.le(4, as: UInt16.self))")
-            }
-            payload = .domainStart(DomainStart(interfaceVersion: p.le(0), mode: mode, vcpus: p.le(6),
-                                               attachFlags: p.le(8), boundMicroseconds: p.le(12),
+            payload = .domainStart(DomainStart(interfaceVersion: p.le(0), mode: Mode(rawValue: UInt32(p.le(4, as: UInt16.self)))!,
+                                               vcpus: p.le(6), attachFlags: p.le(8), boundMicroseconds: p.le(12),
                                                counter: Counter(rawValue: p.le(16)),
                                                memoryKB: p.le(24), tscKHz: p.le(32)))
         case .divergence:
-            guard let reason = DivergenceReason(rawValue: p.le(4)) else {
-                throw RecordError("DIVERGENCE record has unknown reason \(p.le(4, as: UInt32.self))")
-            }
-            payload = .divergence(Divergence(expectedType: p.le(0), actualType: p.le(2), reason: reason,
+            payload = .divergence(Divergence(expectedType: p.le(0), actualType: p.le(2),
+                                             reason: DivergenceReason(rawValue: p.le(4))!,
                                              expected: pos(8), actual: pos(40)))
         case .end:
-            guard let reason = EndReason(rawValue: p.le(0)) else {
-                throw RecordError("END record has unknown reason \(p.le(0, as: UInt32.self))")
-            }
-            payload = .end(End(reason: reason, code: p.le(4), landmarks: p.le(8), bySignature: p.le(16)))
+            payload = .end(End(reason: EndReason(rawValue: p.le(0))!, code: p.le(4), landmarks: p.le(8), bySignature: p.le(16)))
         }
         self.init(payload, at: raw.position, outside: flags.contains(.outside))
     }

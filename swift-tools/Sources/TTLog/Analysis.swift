@@ -232,9 +232,14 @@ public struct LandmarkPoint: Hashable, Sendable, CustomStringConvertible {
     /// own landmark (its `pos.branches` counts what came before it); records
     /// without a count are at 0 too.
     public func isReached(by r: Record) -> Bool {
-        if r.position.landmark != landmark { return r.position.landmark > landmark }
+        isReached(at: r.position, r.type)
+    }
+
+    /// The same for a record of type `type` at `position`.
+    public func isReached(at position: Position, _ type: RecordType) -> Bool {
+        if position.landmark != landmark { return position.landmark > landmark }
         guard let count else { return true }
-        let at = r.type.recordClass == .landmark ? 0 : (r.position.branches ?? 0)
+        let at = type.recordClass == .landmark ? 0 : (position.branches ?? 0)
         return at >= count
     }
 }
@@ -257,53 +262,109 @@ extension LogReader {
     }
 
     /// The same around a point: the anchor is the first record that reaches
-    /// it (`LandmarkPoint.isReached`).
+    /// it (`LandmarkPoint.isReached`).  Collects what `streamExcerpt` streams.
     public func excerpt(around point: LandmarkPoint, window: Int) throws -> Excerpt {
-        let landmark = point.landmark
-        let (entries, stored, _) = try index()
         var out = Excerpt()
-        out.indexStored = stored
+        let r = try streamExcerpt(around: point, window: window) { raw, _, before in
+            let rec = try Record(raw)
+            if before { out.before.append(rec) } else { out.from.append(rec) }
+        }
+        out.stop = r.stop
+        out.indexStored = r.indexStored
+        return out
+    }
+
+    /// Streams the records around `point`: the `window` records before the
+    /// anchor (the first record that reaches it, `LandmarkPoint.isReached`),
+    /// the anchor, and the `window` records after it, in log order.  `body`
+    /// gets each record, checked (chunk by chunk, as `forEachCheckedRecord`),
+    /// with its type and whether it comes before the anchor.  Nothing is kept:
+    /// memory stays at a chunk or two whatever the window.
+    ///
+    /// Uses the stored index (or builds one from the chunk headers) to start
+    /// near the landmark: finds the anchor from the first chunk that reaches
+    /// the landmark, then reads from the chunk that holds the first record
+    /// of the window.  Returns how many records were delivered from the
+    /// anchor on, why reading stopped when the log ended before the window
+    /// was full (nil when it did not), and whether the index was stored.
+    @discardableResult
+    public func streamExcerpt(around point: LandmarkPoint, window: Int,
+                              _ body: (RawRecord, RecordType, Bool) throws -> Void) throws
+        -> (from: Int, stop: StopReason?, indexStored: Bool) {
+        let landmark = point.landmark
+        let window = max(0, window)
+        let (entries, stored, _) = try index()
         guard let k = entries.firstIndex(where: { $0.lastLandmark >= landmark }) else {
             throw LogError.landmarkBeyondEnd(path: path, landmark: landmark, last: entries.last?.lastLandmark)
         }
-        var s = k
-        var before = 0
-        while s > 0 && before < window {
-            s -= 1
-            before += Int(entries[s].recordCount)
-        }
         // The chunk at the index entry must hold what the index says.
         _ = try records(ofChunkAt: entries[k], seq: UInt64(k)) { _ in false }
-        let cursor = RecordCursor(self, from: entries[s], seq: UInt64(s))
-        var ring: [Record] = []
+
+        // 1. The anchor: how many records from chunk k come before it.
+        var ahead = 0
+        var found = false
         var lastCount: UInt64?          // of the records after landmark's own, for the error
-        while let r = try cursor.next() {
-            if out.from.isEmpty {
-                if r.position.landmark == landmark, r.type.recordClass != .landmark, let c = r.position.branches {
-                    lastCount = max(lastCount ?? 0, c)
-                }
-                if point.isReached(by: r) {
-                    out.from.append(r)
-                } else {
-                    ring.append(r)
-                    if ring.count > window { ring.removeFirst(ring.count - window) }
-                }
-            } else {
-                if out.from.count > window { break }
-                out.from.append(r)
+        var lastSeen: UInt64?           // the landmark of the last record read
+        try forEachCheckedRecord(from: entries[k], seq: UInt64(k), checkIndex: false) { raw, type, _ in
+            if raw.position.landmark == landmark, type.recordClass != .landmark, let c = raw.position.branches {
+                lastCount = max(lastCount ?? 0, c)
             }
+            if point.isReached(at: raw.position, type) {
+                found = true
+                return false
+            }
+            lastSeen = raw.position.landmark
+            ahead += 1
+            return true
         }
-        if out.from.count > window + 1 { out.from.removeLast(out.from.count - window - 1) }
-        out.before = ring
-        out.stop = cursor.stop
-        if out.from.isEmpty {
-            if point.count != nil, let last = ring.last, last.position.landmark == landmark {
+        if !found {
+            if point.count != nil, lastSeen == landmark {
                 // The log ends at that landmark, before the count.
                 throw LogError.pointBeyondEnd(path: path, point: point.description, lastCount: lastCount)
             }
             throw LogError.badIndex(path: path, detail: "index says chunk \(k) reaches landmark \(entries[k].lastLandmark), its records end before \(landmark)")
         }
-        return out
+
+        // 2. The first record of the window: `window` records back, through
+        // the chunks before k when chunk k has too few before the anchor.
+        var s = k
+        var have = ahead                // records from chunk s to the anchor
+        while s > 0 && have < window {
+            s -= 1
+            have += Int(entries[s].recordCount)
+        }
+        let skip = max(0, have - window)
+        let beforeCount = have - skip
+
+        // 3. Stream them: the records before, the anchor, the window after.
+        var i = 0
+        var from = 0
+        var checked = s                 // chunks before k checked against the index
+        let why = try forEachCheckedRecord(from: entries[s], seq: UInt64(s), checkIndex: false) { raw, type, info in
+            if info.seq < UInt64(k), info.seq >= UInt64(checked) {
+                let e = entries[Int(info.seq)]
+                guard info.firstLandmark == e.firstLandmark, info.lastLandmark == e.lastLandmark,
+                      info.recordCount == e.recordCount else {
+                    throw LogError.badIndex(path: path, detail: "entry \(info.seq) says chunk at offset \(e.offset) holds landmarks "
+                        + "\(e.firstLandmark)-\(e.lastLandmark) in \(e.recordCount) records; the chunk holds "
+                        + "\(info.firstLandmark)-\(info.lastLandmark) in \(info.recordCount)")
+                }
+                checked = Int(info.seq) + 1
+            }
+            defer { i += 1 }
+            if i < skip { return true }
+            if i < skip + beforeCount {
+                try body(raw, type, true)
+                return true
+            }
+            if from == 0 && !point.isReached(at: raw.position, type) {
+                throw LogError.badIndex(path: path, detail: "the records from chunk \(s) differ from those the index counts before landmark \(landmark)")
+            }
+            try body(raw, type, false)
+            from += 1
+            return from <= window
+        }
+        return (from, from <= window ? why : nil, stored)
     }
 
     /// The log's DOMAIN_START (its first record), or nil when the log has

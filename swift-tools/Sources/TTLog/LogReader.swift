@@ -20,6 +20,34 @@ public struct ChunkInfo: Hashable, Sendable {
     public var fileBytes: Int { LogFormat.chunkHeaderSize + storedLength }
 }
 
+/// The records of a chunk, every one checked (`RawRecord.check()`), in
+/// place: valid only during the call that hands it out.
+public struct CheckedChunk {
+    public let info: ChunkInfo
+    /// The chunk's records, uncompressed.
+    public let bytes: UnsafeRawBufferPointer
+    /// Records in the chunk.
+    public let count: Int
+    /// Where each record starts in `bytes`, and its type.
+    public let offsets: UnsafePointer<Int>
+    public let types: UnsafePointer<RecordType>
+
+    init(info: ChunkInfo, bytes: UnsafeRawBufferPointer, count: Int,
+         offsets: UnsafeMutablePointer<Int>, types: UnsafeMutablePointer<RecordType>) {
+        self.info = info
+        self.bytes = bytes
+        self.count = count
+        self.offsets = UnsafePointer(offsets)
+        self.types = UnsafePointer(types)
+    }
+
+    /// Record `i`.
+    public func record(_ i: Int) -> RawRecord {
+        let o = offsets[i]
+        return LogReader.rawRecord(bytes, at: o, payloadLength: Int(bytes.le(o + 4, as: UInt32.self)))
+    }
+}
+
 /// One entry of the index: a chunk and the landmarks it covers.
 public struct IndexEntry: Hashable, Sendable {
     public var offset: UInt64
@@ -143,6 +171,20 @@ public final class LogReader {
         return .chunk(info)
     }
 
+    /// The record at offset `o` of a chunk's records `p`, its payload length
+    /// `len` (the framing checked: it fits).
+    @inline(__always)
+    static func rawRecord(_ p: UnsafeRawBufferPointer, at o: Int, payloadLength len: Int) -> RawRecord {
+        let flags: UInt16 = p.le(o + 2)
+        let br: UInt64 = p.le(o + 32)
+        return RawRecord(type: p.le(o), flags: flags,
+                         position: Position(landmark: p.le(o + 8), rip: p.le(o + 16), rcx: p.le(o + 24),
+                                            branches: flags & RecordFlags.branches.rawValue != 0 || br != 0 ? br : nil),
+                         payload: UnsafeRawBufferPointer(rebasing: p[(o + 40)..<(o + 40 + len)]),
+                         offsetInChunk: o,
+                         bytes: UnsafeRawBufferPointer(rebasing: p[o..<(o + TTABI.recordSize(payloadLength: len))]))
+    }
+
     /// Calls `body` with each record of the chunk last read, checking framing
     /// against the chunk header.
     private func walkRecords(_ info: ChunkInfo, _ body: (RawRecord) throws -> Bool) throws -> Bool {
@@ -161,15 +203,8 @@ public final class LogReader {
                 guard len <= TTABI.maxPayload, TTABI.recordSize(payloadLength: len) <= p.count - o else {
                     throw corrupt(info.seq, info.offset, "record at byte \(o) of the chunk: payload length \(len) runs past the chunk")
                 }
-                let flags: UInt16 = p.le(o + 2)
-                let landmark: UInt64 = p.le(o + 8)
-                let br: UInt64 = p.le(o + 32)
-                let rec = RawRecord(type: p.le(o), flags: flags,
-                                    position: Position(landmark: landmark, rip: p.le(o + 16), rcx: p.le(o + 24),
-                                                       branches: flags & RecordFlags.branches.rawValue != 0 || br != 0 ? br : nil),
-                                    payload: UnsafeRawBufferPointer(rebasing: p[(o + 40)..<(o + 40 + len)]),
-                                    offsetInChunk: o,
-                                    bytes: UnsafeRawBufferPointer(rebasing: p[o..<(o + TTABI.recordSize(payloadLength: len))]))
+                let rec = LogReader.rawRecord(p, at: o, payloadLength: len)
+                let landmark = rec.position.landmark
                 if count == 0 { first = landmark }
                 last = landmark
                 count += 1
@@ -186,23 +221,70 @@ public final class LogReader {
         }
     }
 
+    /// Checks every record of the chunk last read, as `walkRecords` frames
+    /// them and `check` checks them (the same errors, in the same order),
+    /// and notes where each starts and its type.  Returns the records.
+    private func checkRecords(_ info: ChunkInfo, offsets: UnsafeMutablePointer<Int>,
+                              types: UnsafeMutablePointer<RecordType>) throws -> Int {
+        let buffer = info.compressed ? raw : stored
+        return try buffer.withUnsafeBytes { (all: UnsafeRawBufferPointer) throws -> Int in
+            let p = UnsafeRawBufferPointer(rebasing: all[0..<info.rawLength])
+            guard let base = p.baseAddress else { return 0 }
+            let size = p.count
+            var o = 0
+            var count = 0
+            var first: UInt64 = 0, last: UInt64 = 0
+            while o < size {
+                guard size - o >= TTABI.recordHeaderSize else {
+                    throw corrupt(info.seq, info.offset, "record at byte \(o) of the chunk: \(size - o) bytes left, less than a record header")
+                }
+                let len = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: o + 4, as: UInt32.self)))
+                guard len <= TTABI.maxPayload, TTABI.recordSize(payloadLength: len) <= size - o else {
+                    throw corrupt(info.seq, info.offset, "record at byte \(o) of the chunk: payload length \(len) runs past the chunk")
+                }
+                // Most records pass the quick test; the others (and every bad
+                // one) go through check(), which names what is wrong.
+                let type = try RawRecord.quickType(base + o, payloadLength: len)
+                    ?? check(LogReader.rawRecord(p, at: o, payloadLength: len), info)
+                let landmark = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: o + 8, as: UInt64.self))
+                if count == 0 { first = landmark }
+                last = landmark
+                (offsets + count).initialize(to: o)
+                (types + count).initialize(to: type)
+                count += 1
+                o += TTABI.recordSize(payloadLength: len)
+            }
+            guard count == info.recordCount else {
+                throw corrupt(info.seq, info.offset, "holds \(count) records, its header says \(info.recordCount)")
+            }
+            guard count == 0 || (first == info.firstLandmark && last == info.lastLandmark) else {
+                throw corrupt(info.seq, info.offset, "records span landmarks \(first)-\(last), its header says \(info.firstLandmark)-\(info.lastLandmark)")
+            }
+            return count
+        }
+    }
+
     /// Reads the chunks from `start` in order.  `body` gets each chunk's header
     /// and may return false to stop.  Returns why reading stopped.
+    /// `checkIndex`: from the first chunk, compare the stored index with the
+    /// chunks met when the trailer comes.
     @discardableResult
     public func scanChunks(from start: UInt64? = nil, seq firstSeq: UInt64 = 0, verifyChecksums: Bool = true,
-                           headersOnly: Bool = false, _ body: (ChunkInfo) throws -> Bool) throws -> StopReason {
+                           headersOnly: Bool = false, checkIndex: Bool = true,
+                           _ body: (ChunkInfo) throws -> Bool) throws -> StopReason {
         file.adviseSequential()
         var offset = start ?? dataStart
         var seq = firstSeq
         var seen: [IndexEntry] = []
+        let keep = firstSeq == 0 && checkIndex
         while true {
             switch try readChunk(at: offset, seq: seq, verifyChecksum: verifyChecksums, headersOnly: headersOnly) {
             case .end(let why):
                 return why
             case .trailer:
-                return try checkTrailer(at: offset, chunks: seq, seen: firstSeq == 0 ? seen : nil)
+                return try checkTrailer(at: offset, chunks: seq, seen: keep ? seen : nil)
             case .chunk(let info):
-                if firstSeq == 0 {
+                if keep {
                     seen.append(IndexEntry(offset: info.offset, firstLandmark: info.firstLandmark,
                                            lastLandmark: info.lastLandmark, recordCount: info.recordCount))
                 }
@@ -221,6 +303,58 @@ public final class LogReader {
         var stop = false
         let why = try scanChunks(from: start?.offset, seq: seq, verifyChecksums: verifyChecksums) { info in
             let more = try walkRecords(info) { rec in try body(rec, info) }
+            if !more { stop = true }
+            return more
+        }
+        return stop ? .closedCleanly : why
+    }
+
+    /// Calls `body` for every record from chunk `start` on, in log order, as
+    /// `RecordCursor` delivers them, without decoding them: every record of a
+    /// chunk is checked (`RawRecord.check()`) before the first of them is
+    /// delivered, so that a chunk with a bad record delivers none and reading
+    /// stops there with the error `RecordCursor` throws.  `body` gets each
+    /// record with its type, and the chunk it is in; it returns false to
+    /// stop.  Returns why reading stopped (`.closedCleanly` when `body` stopped
+    /// it).  `checkIndex`: as `scanChunks`.
+    @discardableResult
+    public func forEachCheckedRecord(from start: IndexEntry? = nil, seq: UInt64 = 0, checkIndex: Bool = true,
+                                     _ body: (RawRecord, RecordType, ChunkInfo) throws -> Bool) throws -> StopReason {
+        try forEachCheckedChunk(from: start, seq: seq, checkIndex: checkIndex) { chunk in
+            for i in 0..<chunk.count {
+                if try !body(chunk.record(i), chunk.types[i], chunk.info) { return false }
+            }
+            return true
+        }
+    }
+
+    /// The same a chunk at a time: `body` gets the chunk's records, all
+    /// checked, where they start and their types (valid during the call).
+    @discardableResult
+    public func forEachCheckedChunk(from start: IndexEntry? = nil, seq: UInt64 = 0, checkIndex: Bool = true,
+                                    _ body: (CheckedChunk) throws -> Bool) throws -> StopReason {
+        var stop = false
+        // Where each record of the chunk starts and its type, found by the
+        // walk that checks them, for the delivery.
+        var capacity = 0
+        var offsets = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        var types = UnsafeMutablePointer<RecordType>.allocate(capacity: 1)
+        defer { offsets.deallocate(); types.deallocate() }
+        let why = try scanChunks(from: start?.offset, seq: seq, checkIndex: checkIndex) { info in
+            // A record takes at least a header: room for all of the chunk's.
+            let most = info.rawLength / TTABI.recordHeaderSize + 1
+            if most > capacity {
+                offsets.deallocate(); types.deallocate()
+                capacity = max(most, 2 * capacity)
+                offsets = .allocate(capacity: capacity)
+                types = .allocate(capacity: capacity)
+            }
+            let n = try checkRecords(info, offsets: offsets, types: types)
+            let buffer = info.compressed ? raw : stored
+            let more = try buffer.withUnsafeBytes { (all: UnsafeRawBufferPointer) throws -> Bool in
+                try body(CheckedChunk(info: info, bytes: UnsafeRawBufferPointer(rebasing: all[0..<info.rawLength]),
+                                      count: n, offsets: offsets, types: types))
+            }
             if !more { stop = true }
             return more
         }
@@ -308,6 +442,17 @@ public final class LogReader {
             }
             out.bytes = Array((info.compressed ? raw : stored)[0..<info.rawLength])
             return out
+        }
+    }
+
+    /// Checks a raw record (`RawRecord.check()`), naming the chunk and offset
+    /// when it is bad, as `decode` does.
+    public func check(_ raw: RawRecord, _ info: ChunkInfo) throws -> RecordType {
+        do {
+            return try raw.check()
+        } catch {
+            throw LogError.corruptChunk(path: path, chunk: info.seq, offset: info.offset,
+                                        detail: "record at byte \(raw.offsetInChunk) of the chunk: \(error.description)")
         }
     }
 

@@ -4,32 +4,32 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TTLog
 
 /// Buffered standard output.
 public final class StandardOutput {
-    private var buffer: [UInt8] = []
+    /// What is not written yet.  Write into it (`TextBuffer.writer`), then
+    /// call `flushIfFull()`.
+    public let buffer = TextBuffer(capacity: 1 << 17)
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init() {}
 
     public func line(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
-        buffer.append(0x0a)
+        buffer.append(s)
+        buffer.append(byte: 0x0a)
+        flushIfFull()
+    }
+
+    /// Writes the buffer out once it holds 64 KB or more.
+    @inline(__always)
+    public func flushIfFull() {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes the buffer out.  A write error (EPIPE and friends) drops it:
+    /// there is nothing more to say.
     public func flush() {
-        buffer.withUnsafeBytes { b in
-            var done = 0
-            while done < b.count {
-                let n = write(1, b.baseAddress! + done, b.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    break       // EPIPE and friends: nothing more to say
-                }
-                done += n
-            }
-        }
-        buffer.removeAll(keepingCapacity: true)
+        buffer.flush(to: 1)
     }
 }
 

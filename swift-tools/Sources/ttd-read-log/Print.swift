@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import TTLog
 import TTTools
@@ -45,19 +48,17 @@ struct Print: ParsableCommand {
         guard window >= 0 && window <= 1_000_000 else { throw ValidationError("-w must be between 0 and 1000000") }
     }
 
-    func emit(_ r: Record, _ counter: Counter) {
-        if log.json {
-            stdOut.line(r.json(verbose: verbose))
-            return
-        }
-        stdOut.line(info || verbose ? r.infoLine(counter: counter) : r.shortLine(counter: counter))
-        if verbose { for l in r.verboseLines(counter: counter) { stdOut.line(l) } }
-    }
-
     func run() throws {
         let reader = log.open()
         let counter = reader.domainStart()?.counter ?? .none
-        let emit = { (r: Record) in self.emit(r, counter) }
+        // Each record is written straight from its bytes into the output
+        // buffer (RecordFormatter): what Record.shortLine, infoLine,
+        // verboseLines and json print, without decoding it.
+        let style: RecordFormatter.Style = log.json ? (verbose ? .jsonVerbose : .json)
+            : verbose ? .verbose : info ? .info : .short
+        let format = RecordFormatter(style: style, counter: counter)
+        let output = stdOut
+        let out = output.buffer
         if let landmark, let c = landmark.count, c > 0, counter == .none {
             printError("\(tool): \(reader.path): note: recorded without a counter (DOMAIN_START counter none): "
                        + "positions carry no count; -n \(landmark) selects from the first record after landmark \(landmark.landmark)")
@@ -67,17 +68,30 @@ struct Print: ParsableCommand {
         }
         do {
             if let landmark {
-                let ex = try reader.excerpt(around: landmark, window: window)
-                ex.before.forEach(emit)
-                ex.from.forEach(emit)
-                if ex.from.count <= window { noteStop(reader, ex.stop) }
+                // Streamed: the records of the window are never all in memory.
+                let r = try reader.streamExcerpt(around: landmark, window: window) { raw, type, _ in
+                    format.append(raw, type, to: out)
+                    output.flushIfFull()
+                }
+                if r.from <= window { noteStop(reader, r.stop) }
             } else {
-                let cursor = RecordCursor(reader)
-                while let r = try cursor.next() { emit(r) }
-                noteStop(reader, cursor.stop)
+                // Formatted on two worker threads, a piece of a chunk each,
+                // while this one reads and checks the next chunks; written
+                // in log order.
+                output.flush()
+                let stop = try reader.formatRecords(threads: formatThreads(), format: { chunk, text in format.append(chunk, to: text) },
+                                                    write: { text in text.flush(to: 1) })
+                noteStop(reader, stop)
             }
         } catch {
             fail(tool, "\(error)")
         }
     }
+}
+
+/// Worker threads that format records: TTD_READ_LOG_THREADS (0: none, all
+/// on the reading thread), else 2.
+func formatThreads() -> Int {
+    guard let v = getenv("TTD_READ_LOG_THREADS"), let n = Int(String(cString: v)), n >= 0 else { return 2 }
+    return min(n, 16)
 }

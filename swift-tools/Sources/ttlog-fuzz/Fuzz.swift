@@ -25,6 +25,17 @@ func exercise(_ data: UnsafeRawBufferPointer) {
         _ = r.infoLine
         _ = r.json(verbose: true)
     }
+    // The fast path of ttd-read-log: records checked and printed from their bytes.
+    let text = TextBuffer()
+    for style in [RecordFormatter.Style.short, .info, .verbose, .json, .jsonVerbose] {
+        let format = RecordFormatter(style: style, counter: .instructions)
+        _ = try? reader.formatRecords(threads: 0, pieceBytes: 512, format: { format.append($0, to: $1) },
+                                      write: { $0.removeAll() })
+        _ = try? reader.streamExcerpt(around: LandmarkPoint(landmark: 3, count: 1), window: 2) { raw, type, _ in
+            format.append(raw, type, to: text)
+        }
+        text.removeAll()
+    }
     _ = try? reader.stats()
     _ = reader.verify()
     _ = try? reader.index()

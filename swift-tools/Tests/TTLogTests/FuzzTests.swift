@@ -28,8 +28,8 @@ final class FuzzTests: XCTestCase {
         var runs = 0, accepted = 0
         while Date() < deadline {
             var m = seeds[Int(rng.next() % UInt64(seeds.count))]
-            mutate(&m, &rng)
-            if rng.next() % 2 == 0 { fixChunkCRCs(&m) }
+            Self.mutate(&m, &rng)
+            if rng.next() % 2 == 0 { Self.fixChunkCRCs(&m) }
             try Data(m).write(to: URL(fileURLWithPath: path))
             if exercise(path, &rng) { accepted += 1 }
             runs += 1
@@ -38,7 +38,7 @@ final class FuzzTests: XCTestCase {
         XCTAssertGreaterThan(runs, 10)
     }
 
-    func mutate(_ m: inout [UInt8], _ rng: inout SplitMix64) {
+    static func mutate(_ m: inout [UInt8], _ rng: inout SplitMix64) {
         let n = 1 + Int(rng.next() % 4)
         for _ in 0..<n {
             guard !m.isEmpty else { return }
@@ -62,7 +62,7 @@ final class FuzzTests: XCTestCase {
     }
 
     /// Recomputes the CRC of every chunk whose header can still be found.
-    func fixChunkCRCs(_ m: inout [UInt8]) {
+    static func fixChunkCRCs(_ m: inout [UInt8]) {
         guard m.count >= 32 else { return }
         var o = Int(m.withUnsafeBytes { $0.le(12, as: UInt32.self) })
         while o >= 0, o + 48 <= m.count {

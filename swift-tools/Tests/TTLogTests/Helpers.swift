@@ -95,13 +95,14 @@ struct RunResult {
 }
 
 /// Runs one of the package's executables.
-func runTool(_ tool: String, _ args: [String], cwd: String? = nil) throws -> RunResult {
+func runTool(_ tool: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
     let p = Process()
     p.executableURL = productsDirectory.appendingPathComponent(tool)
     p.arguments = args
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     var env = ProcessInfo.processInfo.environment
     env["COLUMNS"] = "100"
+    env.merge(environment) { _, new in new }
     p.environment = env
     let out = Pipe(), err = Pipe()
     p.standardOutput = out

@@ -1,3 +1,4 @@
+# lab-timeout: 600
 # Scenario "record" (runs in the lab's dom0): ttd-xl creates the guest of
 # /etc/xen/clientA.conf recorded (time_travel="ttd_flag=1"), ttd-deviced
 # writes its log while the guest runs its "record" autorun and powers

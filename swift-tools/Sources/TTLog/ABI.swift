@@ -240,12 +240,18 @@ public enum InterruptKind: UInt8, Sendable {
 /// `TT_MEM_*`.
 public enum MemoryKind: UInt32, Sendable {
     case pvclock = 0, wallclock = 1, runstate = 2, other = 3
+    /// An outside hypercall's result: the bytes Xen wrote at `gpa`.
+    case hypercall = 4
+    /// Results the recording could not keep (length 0): replay stops there.
+    case lost = 5
     public var name: String {
         switch self {
         case .pvclock: return "pvclock"
         case .wallclock: return "wallclock"
         case .runstate: return "runstate"
         case .other: return "other"
+        case .hypercall: return "hypercall"
+        case .lost: return "lost"
         }
     }
 }

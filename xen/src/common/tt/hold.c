@@ -646,7 +646,8 @@ void tt_hold_replay_interrupt(struct tt_domain *t, struct vcpu *v,
 }
 
 int tt_hold_replay_memory(struct tt_domain *t, struct vcpu *v,
-                          unsigned int kind, const void *p, unsigned int len)
+                          unsigned int kind, uint64_t gpa, const void *p,
+                          unsigned int len)
 {
     struct domain *d = v->domain;
     int rc = 0;
@@ -696,13 +697,27 @@ int tt_hold_replay_memory(struct tt_domain *t, struct vcpu *v,
             rc = -EFAULT;
         break;
 
+    case TT_MEM_HYPERCALL:
+        /* Over what the hypercall's execution here wrote, if anything. */
+        if ( hvm_copy_to_guest_phys(gpa, (void *)p, len, v) != HVMTRANS_okay )
+            rc = -EFAULT;
+        break;
+
+    case TT_MEM_LOST:
+        printk(XENLOG_G_ERR "tt: %pd: the recording could not keep the "
+               "memory results of the hypercall at landmark %"PRIu64
+               " (more than %u bytes or %u ranges)\n", d, t->pos.landmark,
+               TT_HCMEM_MAX, TT_HCMEM_SPANS);
+        return -E2BIG;
+
     default:
         return -EINVAL;
     }
 
     /* The replay log gets what the guest got. */
     tt_record(t, TT_REC_MEMORY, 0, &t->pos,
-              &(struct xen_tt_rec_memory){ .kind = kind, .len = len },
+              &(struct xen_tt_rec_memory){ .gpa = gpa, .kind = kind,
+                                           .len = len },
               sizeof(struct xen_tt_rec_memory), p, len);
 
     return rc;

@@ -238,6 +238,7 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
     ASSERT(t);
 
     t->in_exit = true;
+    t->in_hcall = v->arch.hvm.svm.vmcb->exitcode == VMEXIT_VMMCALL;
     t->hcall_len = 0;
     tt_counter_exit(t, v);
     t->entry.rax = regs->rax;
@@ -621,6 +622,67 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
     lr->dlen = dlen;
 }
 
+void tt_note_guest_write(struct vcpu *v, paddr_t gpa, const void *p,
+                         unsigned int len)
+{
+    struct tt_domain *t = v->domain->tt;
+    unsigned int n;
+
+    /* The TT vCPU's own hypercalls, while recording. */
+    if ( v != current || !t || t->mode != TT_MODE_RECORD || !t->in_exit ||
+         !t->in_hcall || !len )
+        return;
+
+    n = t->hcmem_n;
+    if ( t->hcmem_used + len > TT_HCMEM_MAX )
+        t->hcmem_lost = true;
+    else if ( n && t->hcmem[n - 1].gpa + t->hcmem[n - 1].len == gpa )
+        t->hcmem[n - 1].len += len;     /* the next bytes of the same copy */
+    else if ( n < TT_HCMEM_SPANS )
+    {
+        t->hcmem[n].gpa = gpa;
+        t->hcmem[n].off = t->hcmem_used;
+        t->hcmem[n].len = len;
+        t->hcmem_n++;
+    }
+    else
+        t->hcmem_lost = true;
+
+    if ( !t->hcmem_lost )
+    {
+        memcpy(t->hcmem_buf + t->hcmem_used, p, len);
+        t->hcmem_used += len;
+    }
+}
+
+/*
+ * A hypercall completed (its landmark record is out): if its results are
+ * the outside world's, the bytes Xen wrote into the guest's memory for it
+ * follow as TT_MEM_HYPERCALL records, which replay writes over what its
+ * own execution wrote.  More than TT_HCMEM_* is logged as TT_MEM_LOST:
+ * replay stops there rather than run on with other memory.  What a
+ * preempted hypercall wrote before it completes is kept until it does.
+ */
+static void hcmem_log(struct tt_domain *t, bool outside)
+{
+    unsigned int i;
+
+    for ( i = 0; outside && i < t->hcmem_n; i++ )
+        tt_record(t, TT_REC_MEMORY, 0, &t->pos,
+                  &(struct xen_tt_rec_memory){ .gpa = t->hcmem[i].gpa,
+                                               .kind = TT_MEM_HYPERCALL,
+                                               .len = t->hcmem[i].len },
+                  sizeof(struct xen_tt_rec_memory),
+                  t->hcmem_buf + t->hcmem[i].off, t->hcmem[i].len);
+    if ( outside && t->hcmem_lost )
+        tt_record(t, TT_REC_MEMORY, 0, &t->pos,
+                  &(struct xen_tt_rec_memory){ .kind = TT_MEM_LOST },
+                  sizeof(struct xen_tt_rec_memory), NULL, 0);
+    t->hcmem_n = 0;
+    t->hcmem_used = 0;
+    t->hcmem_lost = false;
+}
+
 /* A landmark of type type at this exit: count it, record or replay it. */
 static void landmark_done(struct tt_domain *t, struct vcpu *v,
                           const struct vmcb_struct *vmcb, unsigned int type,
@@ -655,6 +717,9 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
     {
         tt_record(t, lr.type, lr.flags, &t->lm_pos, &lr.p, lr.len, lr.data,
                   lr.dlen);
+        if ( type == TT_REC_HYPERCALL )
+            hcmem_log(t, lr.flags & TT_RECF_OUTSIDE &&
+                         lr.p.hcall.nr != __HYPERVISOR_tt_op);
         /* What was held for this landmark is applied, after its record. */
         tt_hold_exit(t, v, true);
     }

@@ -48,6 +48,14 @@ struct vcpu;
 /* Bytes a hypercall may attach to its record (xen_tt_io + TT-io data). */
 #define TT_HCALL_DATA_MAX (TT_IO_MAX + 64U)
 
+/*
+ * What Xen writes into guest memory while it handles an outside hypercall
+ * (tt_note_guest_write()): logged as TT_MEM_HYPERCALL records after the
+ * hypercall's own, at most TT_HCMEM_SPANS ranges and TT_HCMEM_MAX bytes.
+ */
+#define TT_HCMEM_MAX      4096U
+#define TT_HCMEM_SPANS    8U
+
 /* Records written right after the current exit's landmark record. */
 #define TT_DEFER_MAX      4U
 #define TT_DEFER_BYTES    (2 * TT_IO_MAX + 512U)
@@ -237,6 +245,15 @@ struct tt_domain {
     unsigned int defer_used;    /* ... and bytes in defer_buf */
     struct tt_deferred defer[TT_DEFER_MAX];
     uint8_t *defer_buf;         /* TT_DEFER_BYTES */
+    bool in_hcall;              /* the current exit is a VMMCALL */
+    bool hcmem_lost;            /* more than TT_HCMEM_* were written */
+    unsigned int hcmem_n;       /* ranges in hcmem ... */
+    unsigned int hcmem_used;    /* ... and their bytes in hcmem_buf */
+    struct {
+        uint64_t gpa;
+        uint32_t off, len;
+    } hcmem[TT_HCMEM_SPANS];
+    uint8_t *hcmem_buf;         /* TT_HCMEM_MAX */
 
     /*
      * Interrupts and time writes held to landmarks (hold.c); the counters
@@ -412,7 +429,8 @@ void tt_hold_replay_interrupt(struct tt_domain *t, struct vcpu *v,
                               const struct xen_tt_rec_interrupt *irq,
                               bool by_signature);
 int tt_hold_replay_memory(struct tt_domain *t, struct vcpu *v,
-                          unsigned int kind, const void *p, unsigned int len);
+                          unsigned int kind, uint64_t gpa, const void *p,
+                          unsigned int len);
 /* landmark.c, diagnostic tt_evtrace: an interrupt was delivered now. */
 void tt_evtrace_delivered(struct tt_domain *t);
 /* The signature of the guest's registers now (struct xen_tt_regs). */

@@ -560,7 +560,7 @@ static void rp_apply(struct tt_domain *t, struct vcpu *v,
 
         if ( len < sizeof(*m) || m->len != len - sizeof(*m) )
             break;
-        rc = tt_hold_replay_memory(t, v, m->kind, m + 1, m->len);
+        rc = tt_hold_replay_memory(t, v, m->kind, m->gpa, m + 1, m->len);
         break;
     }
 

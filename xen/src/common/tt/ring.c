@@ -548,7 +548,8 @@ int tt_buffers_alloc(struct tt_domain *t)
 {
     t->hcall_buf = xmalloc_array(uint8_t, TT_HCALL_DATA_MAX);
     t->defer_buf = xmalloc_array(uint8_t, TT_DEFER_BYTES);
-    if ( !t->hcall_buf || !t->defer_buf )
+    t->hcmem_buf = xmalloc_array(uint8_t, TT_HCMEM_MAX);
+    if ( !t->hcall_buf || !t->defer_buf || !t->hcmem_buf )
     {
         tt_buffers_free(t);
         return -ENOMEM;
@@ -560,6 +561,7 @@ void tt_buffers_free(struct tt_domain *t)
 {
     XFREE(t->hcall_buf);
     XFREE(t->defer_buf);
+    XFREE(t->hcmem_buf);
 }
 
 /*

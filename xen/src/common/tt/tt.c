@@ -627,6 +627,22 @@ static void __init __maybe_unused build_assertions(void)
     BUILD_BUG_ON(sizeof(struct xen_tt_rec_divergence) != 72);
     BUILD_BUG_ON(sizeof(struct xen_tt_rec_end) != 24);
     BUILD_BUG_ON(sizeof(struct xen_tt_rec) != TT_REC_HDR_SIZE);
+    /*
+     * One exit's records fit in TT_EXIT_MAX_BYTES (the headroom rule):
+     * the landmark's with its data, the deferred ones, an outside
+     * hypercall's memory results, TT_RELEASE_MAX released items of two
+     * interrupt records each (with signatures), and END.
+     */
+    BUILD_BUG_ON(TT_REC_SIZE(TT_HCALL_DATA_MAX + 64) +
+                 TT_DEFER_BYTES + TT_DEFER_MAX * TT_REC_HDR_SIZE +
+                 TT_HCMEM_MAX +
+                 (TT_HCMEM_SPANS + 1) *
+                 TT_REC_SIZE(sizeof(struct xen_tt_rec_memory)) +
+                 2 * TT_RELEASE_MAX *
+                 TT_REC_SIZE(sizeof(struct xen_tt_rec_interrupt) +
+                             sizeof(struct xen_tt_regs)) +
+                 TT_REC_SIZE(sizeof(struct xen_tt_rec_end)) >
+                 TT_EXIT_MAX_BYTES);
 }
 
 static int __init cf_check tt_init(void)

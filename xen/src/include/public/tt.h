@@ -547,6 +547,8 @@ struct xen_tt_regs {
 #define TT_MEM_WALLCLOCK 1 /* shared_info wallclock */
 #define TT_MEM_RUNSTATE  2 /* vcpu_runstate_info */
 #define TT_MEM_OTHER     3
+#define TT_MEM_HYPERCALL 4 /* an outside hypercall's result: bytes Xen wrote */
+#define TT_MEM_LOST      5 /* len 0: results that did not fit (no replay) */
 struct xen_tt_rec_memory {
     uint64_t gpa;
     uint32_t kind;              /* TT_MEM_* */

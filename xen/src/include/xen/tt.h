@@ -105,6 +105,13 @@ void tt_svm_vmenter(struct vcpu *v);
 bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs);
 
 /*
+ * arch/x86/hvm/hvm.c (__hvm_copy()): Xen wrote len bytes at gpa of v's
+ * guest, now at p.  What an outside hypercall writes goes into the log.
+ */
+void tt_note_guest_write(struct vcpu *v, paddr_t gpa, const void *p,
+                         unsigned int len);
+
+/*
  * common/event_2l.c: make port pending for v's guest as
  * evtchn_port_set_pending() would have, without asking tt_hold_evtchn().
  */
@@ -116,6 +123,8 @@ void evtchn_2l_tt_release(struct vcpu *v, unsigned int port);
 
 static inline void tt_domain_destroy(struct domain *d) {}
 static inline void tt_domain_shutdown(struct domain *d, unsigned int reason) {}
+static inline void tt_note_guest_write(struct vcpu *v, paddr_t gpa,
+                                       const void *p, unsigned int len) {}
 
 #endif /* CONFIG_TIME_TRAVEL */
 

@@ -488,6 +488,8 @@ extension MemoryKind {
         case .wallclock: return "wallclock"
         case .runstate: return "runstate"
         case .other: return "other"
+        case .hypercall: return "hypercall"
+        case .lost: return "lost"
         }
     }
 }

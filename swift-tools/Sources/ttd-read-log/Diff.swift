@@ -19,7 +19,8 @@ struct Diff: ParsableCommand {
     @Argument(help: "The first log (A), usually the recording.") var a: String
     @Argument(help: "The second log (B), usually the replay.") var b: String
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Records of context before and after.", valueName: "count"))
+    @Option(name: [.customShort("w"), .customLong("window")],
+            help: ArgumentHelp("Records of context before and after.", valueName: "count"))
     var window: Int = 5
 
     @Flag(help: "Print JSON instead of text.")

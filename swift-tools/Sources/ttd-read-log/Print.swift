@@ -7,7 +7,7 @@ import TTTools
 
 struct Print: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the records of a log (the default subcommand).",
+        abstract: "Print the records of a log.",
         discussion: """
             Without -i or -v: one line per record, position and type. \
             -i: one line per record with the decoded payload. \
@@ -29,16 +29,20 @@ struct Print: ParsableCommand {
 
     @OptionGroup var log: LogOptions
 
-    @Option(name: .customShort("n"), help: ArgumentHelp("Print the records around this landmark: LM, or LM+COUNT (at landmark LM, from count COUNT on).", valueName: "landmark"))
+    @Option(name: [.customShort("n"), .customLong("landmark")],
+            help: ArgumentHelp("Print the records around this landmark: LM, or LM+COUNT (at landmark LM, from count COUNT on).", valueName: "landmark"))
     var landmark: LandmarkPoint?
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Records before and after the landmark of -n.", valueName: "count"))
+    @Option(name: [.customShort("w"), .customLong("window")],
+            help: ArgumentHelp("Records before and after the landmark of -n.", valueName: "count"))
     var window: Int = 20
 
-    @Flag(name: .customShort("i"), help: "One line of event information per record: type, position, decoded payload.")
+    @Flag(name: [.customShort("i"), .customLong("info")],
+          help: "One line of event information per record: type, position, decoded payload.")
     var info = false
 
-    @Flag(name: .customShort("v"), help: "Verbose: every field, the register signature, the payload in hex.")
+    @Flag(name: [.customShort("v"), .customLong("verbose")],
+          help: "Verbose: every field, the register signature, the payload in hex.")
     var verbose = false
 
     @Flag(help: "Print the log header first (as '#' lines).")

@@ -26,8 +26,10 @@ struct ReadLog: ParsableCommand {
             line up record for record. 'ttd-read-log diff' finds the first \
             difference for you.
 
-            -r alone reads the newest replay log written beside the log \
-            (FILE.<guest>.replay.N with the highest N); -r PATH reads PATH. A log not closed \
+            The log is FILE or -f FILE, for every subcommand (diff takes two \
+            FILEs). -r alone reads the newest replay log written beside the log \
+            (FILE.<guest>.replay.N with the highest N); -r PATH reads PATH (with \
+            the log named too: -r PATH FILE or -r PATH -f FILE). A log not closed \
             cleanly (FILE.incomplete, or cut short) is read up to its last \
             whole chunk, and a note on standard error says where it stopped.
 
@@ -39,14 +41,18 @@ struct ReadLog: ParsableCommand {
         defaultSubcommand: Print.self)
 
     /// The seed's `-r [PATH]`: argument-parser has no optional option values,
-    /// so `-r PATH` becomes `--replay-log PATH` before parsing.
+    /// so `-r PATH` becomes `--replay-log PATH` before parsing, when the
+    /// command line names the log otherwise (`-f FILE` or a FILE argument);
+    /// without one, `-r FILE` is the flag and FILE the log (the replay beside
+    /// FILE, as `-r -f FILE`).
     static func rewrite(_ args: [String]) -> [String] {
         var out: [String] = []
         var i = 0
         let subcommands: Set<String> = ["print", "stat", "verify", "diff", "help"]
         while i < args.count {
             let a = args[i]
-            if a == "-r", i + 1 < args.count, !args[i + 1].hasPrefix("-"), !subcommands.contains(args[i + 1]) {
+            if a == "-r", i + 1 < args.count, !args[i + 1].hasPrefix("-"), !subcommands.contains(args[i + 1]),
+               namesLog(args, skipping: i) {
                 out += ["--replay-log", args[i + 1]]
                 i += 2
                 continue
@@ -55,6 +61,26 @@ struct ReadLog: ParsableCommand {
             i += 1
         }
         return out
+    }
+
+    /// Whether `args` name a log (`-f FILE`, `--file FILE` or a FILE
+    /// argument) other than by the `-r X` at index `r`.
+    static func namesLog(_ args: [String], skipping r: Int) -> Bool {
+        let valued: Set<String> = ["-f", "--file", "-n", "--landmark", "-w", "--window", "--replay-log"]
+        let subcommands: Set<String> = ["print", "stat", "verify"]
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if i == r { i += 2; continue }
+            if a == "--" { return i + 1 < args.count }
+            if a == "-f" || a == "--file" || a.hasPrefix("--file=") || (a.hasPrefix("-f") && !a.hasPrefix("--")) {
+                return true
+            }
+            if valued.contains(a) { i += 2; continue }
+            if a.hasPrefix("-") || (i == 0 && subcommands.contains(a)) { i += 1; continue }
+            return true
+        }
+        return false
     }
 
     static func main() {
@@ -70,10 +96,13 @@ struct ReadLog: ParsableCommand {
     }
 }
 
-/// -f FILE, -r [PATH], --json: which log to read.
+/// FILE or -f FILE, -r [PATH], --json: which log to read.
 struct LogOptions: ParsableArguments {
-    @Option(name: .customShort("f"), help: ArgumentHelp("The log file.", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("The log file (the same as -f FILE).", valueName: "file"))
+    var path: String?
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("The log file.", valueName: "file"))
+    var fileOption: String?
 
     @Flag(name: [.customShort("r"), .customLong("replay")],
           help: "Read the newest replay log beside the log: FILE.<guest>.replay.N, highest N. '-r PATH' reads PATH instead.")
@@ -84,6 +113,20 @@ struct LogOptions: ParsableArguments {
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
+
+    /// The log: the FILE argument or -f FILE.
+    var file: String { fileOption ?? path ?? "" }
+
+    func validate() throws {
+        switch (path, fileOption) {
+        case (nil, nil):
+            throw ValidationError("Missing the log: give it as FILE or -f FILE.")
+        case (let a?, let b?) where a != b:
+            throw ValidationError("Two logs given, '\(a)' and -f '\(b)': give one (-r PATH reads a replay log).")
+        default:
+            break
+        }
+    }
 
     /// Opens the log the options name, or fails with one line.
     func open() -> LogReader {

@@ -55,6 +55,54 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(lines.stdout.split(separator: "\n").count, 500)
     }
 
+    /// The log as an argument (as rr dump and xl take files) for every
+    /// subcommand, the same as -f FILE; and the long name of every option.
+    func testLogAsArgumentAndLongOptionNames() throws {
+        let dir = temporaryDirectory()
+        try gen(dir, "ttd.log", ["--guest", "clientA"])
+        try gen(dir, "ttd.log.clientA.replay.0", ["--guest", "clientA", "--replay", "--seed", "3"])
+        let log = dir + "/ttd.log", replay = dir + "/ttd.log.clientA.replay.0"
+        let same: [([String], [String])] = [
+            (["-f", log], [log]),
+            (["-f", log], ["--file", log]),
+            (["-f", log], ["-f", log, log]),                                  // the same log twice: fine
+            (["-i", "-f", log], ["-i", log]),
+            (["-i", "-f", log], ["--info", log]),
+            (["-v", "-f", log], ["--verbose", log]),
+            (["--json", "-f", log], [log, "--json"]),
+            (["--header", "-f", log], ["--header", log]),
+            (["-i", "-n", "200", "-w", "3", "-v", "-f", log], ["-i", "-n", "200", "-w", "3", "-v", log]),
+            (["-i", "-n", "200", "-w", "3", "-f", log], ["--info", "--landmark", "200", "--window", "3", "--file", log]),
+            (["print", "-i", "-f", log], ["print", "-i", log]),
+            (["stat", "-f", log], ["stat", log]),
+            (["stat", "--json", "-f", log], ["stat", "--json", "--file", log]),
+            (["verify", "-f", log], ["verify", log]),
+            (["verify", "--json", "-f", log], ["verify", log, "--json"]),
+            // -r: the newest replay beside the log, or the replay log named.
+            (["-i", "-r", "-f", log], ["-i", "-r", log]),
+            (["-i", "-r", "-f", log], ["-i", "--replay", log]),
+            (["-i", "-f", replay], ["-i", "-r", replay, log]),
+            (["-i", "-f", replay], ["-i", "-r", replay, "-f", log]),
+            (["-i", "-f", replay], ["-i", "--replay-log", replay, log]),
+            (["stat", "-f", replay], ["stat", "-r", log]),
+            (["diff", "-w", "2", log, replay], ["diff", "--window", "2", log, replay]),
+        ]
+        for (a, b) in same {
+            let ra = try runTool("ttd-read-log", a), rb = try runTool("ttd-read-log", b)
+            XCTAssertEqual(ra.stdout, rb.stdout, "\(a) vs \(b)")
+            XCTAssertEqual(ra.status, rb.status, "\(a) vs \(b): \(rb.stderr)")
+            XCTAssertFalse(ra.stdout.isEmpty, "\(a)")
+        }
+        XCTAssertNotEqual(try runTool("ttd-read-log", ["-i", log]).stdout, try runTool("ttd-read-log", ["-i", replay]).stdout)
+        // No log, or two different ones: one error, with the usage.
+        for (args, text) in [([], "Missing the log"), (["stat"], "Missing the log"), (["verify"], "Missing the log"),
+                             (["-f", log, replay], "Two logs given"), (["stat", "-f", replay, log], "Two logs given")] {
+            let r = try runTool("ttd-read-log", args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(text), "\(args): \(r.stderr)")
+        }
+    }
+
     func testBadInputOneLineErrors() throws {
         let dir = temporaryDirectory()
         try gen(dir, "a.log")
@@ -138,9 +186,13 @@ final class CommandTests: XCTestCase {
         let pins: [(String, [String], [String])] = [
             ("ttd-read-log", ["--help"], ["USAGE: ttd-read-log <subcommand>", "print (default)", "stat", "verify", "diff",
                                           "ttd-read-log -i -r -n 533717582 -v -f ttd.log > replay.run"]),
-            ("ttd-read-log", ["help", "print"], ["-f <file>", "-r, --replay", "--replay-log <path>", "-n <landmark>",
-                                                 "-w <count>", "-i ", "-v ", "--json", "--header"]),
-            ("ttd-read-log", ["help", "diff"], ["USAGE: ttd-read-log diff <a> <b>", "Exit code 0 identical, 1 different, 2 an error"]),
+            ("ttd-read-log", ["help", "print"], ["[<file>]", "-f, --file <file>", "-r, --replay", "--replay-log <path>",
+                                                 "-n, --landmark <landmark>", "-w, --window <count>", "-i, --info",
+                                                 "-v, --verbose", "--json", "--header"]),
+            ("ttd-read-log", ["help", "stat"], ["[<file>]", "-f, --file <file>"]),
+            ("ttd-read-log", ["help", "verify"], ["[<file>]", "-f, --file <file>"]),
+            ("ttd-read-log", ["help", "diff"], ["USAGE: ttd-read-log diff <a> <b>", "-w, --window <count>",
+                                                "Exit code 0 identical, 1 different, 2 an error"]),
             ("ttd-deviced", ["--help"], ["USAGE: ttd-deviced <options>", "--domain <id|name>", "waits for the next domain that ttd-xl creates",
                                          "/run/tt-xen/ttd-deviced.sock", "-f <file>", "--console-pty",
                                          "--console-file <file>", "--ready-fd <n>", "--kernel <path>", "--ramdisk <path>",
@@ -167,5 +219,15 @@ final class CommandTests: XCTestCase {
                 XCTAssertTrue(text.contains(ww), "\(tool) \(args) lacks '\(w)':\n\(r.stdout)")
             }
         }
+        // Every option of ttd-read-log has a long name, and the default
+        // subcommand is said once ("print (default)").
+        for sub in ["print", "stat", "verify", "diff"] {
+            let r = try runTool("ttd-read-log", ["help", sub])
+            for line in r.stdout.split(separator: "\n") where line.hasPrefix("  -") {
+                XCTAssertTrue(line.contains("--"), "ttd-read-log \(sub): an option without a long name: \(line)")
+            }
+        }
+        let root = try runTool("ttd-read-log", ["--help"])
+        XCTAssertFalse(root.stdout.contains("default subcommand"), root.stdout)
     }
 }

@@ -475,7 +475,7 @@ extension RawRecord {
             // An interrupt placed by signature: xen_tt_regs after the payload,
             // cpl at most 3, its padding zero.
             guard type == RecordType.interrupt.rawValue, len == 16 + TTABI.registersSize,
-                  u8(0) <= 2, u8(2) == 0, u8(3) == 0, u64(8) == 0,
+                  InterruptKind(rawValue: u8(0)) != nil, u8(2) == 0, u8(3) == 0, u64(8) == 0,
                   u32(16 + 152) <= 3, u32(16 + 156) == 0 else { return nil }
             return .interrupt
         }
@@ -499,11 +499,12 @@ extension RawRecord {
         case RecordType.exception.rawValue:
             return len == 16 && u8(0) < 32 && u8(1) == 0 && u8(2) == 0 && u8(3) == 0 ? .exception : nil
         case RecordType.interrupt.rawValue:
-            return len == 16 && u8(0) <= 2 && u8(2) == 0 && u8(3) == 0 && u64(8) == 0 ? .interrupt : nil
+            return len == 16 && InterruptKind(rawValue: u8(0)) != nil && u8(2) == 0 && u8(3) == 0 && u64(8) == 0
+                ? .interrupt : nil
         case RecordType.memory.rawValue:
-            return len >= 16 && u32(8) <= 3 && Int(u32(12)) == len - 16 ? .memory : nil
+            return len >= 16 && MemoryKind(rawValue: u32(8)) != nil && Int(u32(12)) == len - 16 ? .memory : nil
         case RecordType.ttioInput.rawValue:
-            return len >= 16 && u32(0) <= 2 && Int(u32(4)) == len - 16 ? .ttioInput : nil
+            return len >= 16 && TTIODevice(rawValue: u32(0)) != nil && Int(u32(4)) == len - 16 ? .ttioInput : nil
         case RecordType.io.rawValue:
             let size = u8(2)
             return len >= 16 && (size == 1 || size == 2 || size == 4) && u8(3) <= 1 ? .io : nil

@@ -37,7 +37,7 @@ final class FastFormatTests: XCTestCase {
                                                    data: Array(allBytes.prefix(i * 40)))), at: p))
             out.append(Record(.msrWrite(index: UInt32(truncatingIfNeeded: v), value: v), at: p, outside: true))
         }
-        for kind in [MemoryKind.pvclock, .wallclock, .runstate, .other] {
+        for kind in [MemoryKind.pvclock, .wallclock, .runstate, .other, .hypercall, .lost] {
             out.append(Record(.memory(MemoryUpdate(gpa: UInt64(kind.rawValue) << 40, kind: kind, data: allBytes)),
                               at: Position(landmark: 3, rip: 4, rcx: 5)))
         }

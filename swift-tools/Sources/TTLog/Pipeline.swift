@@ -2,7 +2,8 @@
 // print, where turning records into text is most of the work.
 //
 // This thread reads and checks the chunks (`forEachCheckedChunk`) and
-// copies their records, a piece at a time, into a few slots; worker threads
+// copies their records into a few slots, a piece of about a MiB each (the
+// records of several chunks, or part of a big one: few hand-overs); worker threads
 // format the pieces, each into its slot's own buffer; whichever worker
 // finds the oldest piece formatted writes it out, and the next ones that
 // are ready, one writer at a time.  So the output is exactly the one of
@@ -47,14 +48,16 @@ extension CheckedChunk {
 extension LogReader {
     /// Reads every record (`forEachCheckedChunk`), has `format` turn them
     /// into text on `threads` worker threads, a piece of about `pieceBytes`
-    /// bytes of records at a time, and hands the text of each piece to
-    /// `write`, in log order, one call at a time.  `format` is called on the
-    /// workers side by side (for different pieces), each time with its own
-    /// buffer, empty; `write` must empty the buffer.  With `threads` 0 (or one
-    /// CPU) everything runs on this thread.  Every call is over when this
-    /// returns or throws.
+    /// bytes of records at a time (the records of several chunks, or part
+    /// of one), and hands the text of each piece to `write`, in log order,
+    /// one call at a time.  `format` is called on the workers side by side
+    /// (for different pieces), each time with its own buffer, empty; `write`
+    /// must empty the buffer.  With `threads` 0 (or one CPU) everything runs
+    /// on this thread.  Every call is over when this returns or throws; the
+    /// records before an error are written first, as `forEachCheckedChunk`
+    /// delivers them.
     @discardableResult
-    public func formatRecords(threads: Int = 2, pieceBytes: Int = 256 << 10,
+    public func formatRecords(threads: Int = 2, pieceBytes: Int = 1 << 20,
                               format: @escaping (CheckedChunk, TextBuffer) -> Void,
                               write: @escaping (TextBuffer) -> Void) throws -> StopReason {
         guard threads > 0, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 else {
@@ -67,17 +70,21 @@ extension LogReader {
                 return true
             }
         }
-        let pipe = FormatPipe(slots: threads + 2, format: format, write: write)
+        let pipe = FormatPipe(slots: threads + 1, pieceBytes: pieceBytes, format: format, write: write)
         pipe.start(threads: threads)
-        defer { pipe.finish() }
+        defer {
+            pipe.publish()          // the records read before an error too
+            pipe.finish()
+        }
         return try forEachCheckedChunk { chunk in
-            for r in chunk.pieces(of: pieceBytes) { pipe.put(chunk, r) }
+            for r in chunk.pieces(of: pieceBytes) { pipe.add(chunk, r) }
             return true
         }
     }
 }
 
-/// A piece of a chunk copied out of the reader's buffers, and its text.
+/// Records copied out of the reader's buffers (of one chunk or several),
+/// and their text.
 private final class Slot {
     var bytes = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
     var bytesCapacity = 64
@@ -95,30 +102,42 @@ private final class Slot {
         types.deallocate()
     }
 
-    /// Copies records `range` of `chunk`, their offsets made relative to the first.
-    func fill(from chunk: CheckedChunk, _ range: Range<Int>) {
+    func reset() {
+        count = 0
+        length = 0
+    }
+
+    /// Appends a copy of records `range` of `chunk`, their offsets made
+    /// relative to the slot's bytes.
+    func append(from chunk: CheckedChunk, _ range: Range<Int>) {
         let start = chunk.offsets[range.lowerBound]
-        let end = chunk.end(of: range.upperBound - 1)
-        let n = end - start
-        if n > bytesCapacity {
+        let n = chunk.end(of: range.upperBound - 1) - start
+        if length + n > bytesCapacity {
+            bytesCapacity = max(length + n, 2 * bytesCapacity)
+            let b = UnsafeMutableRawPointer.allocate(byteCount: bytesCapacity, alignment: 16)
+            b.copyMemory(from: bytes, byteCount: length)
             bytes.deallocate()
-            bytesCapacity = max(n, 2 * bytesCapacity)
-            bytes = .allocate(byteCount: bytesCapacity, alignment: 16)
+            bytes = b
         }
-        if range.count > recordCapacity {
+        if count + range.count > recordCapacity {
+            recordCapacity = max(count + range.count, 2 * recordCapacity)
+            let o = UnsafeMutablePointer<Int>.allocate(capacity: recordCapacity)
+            let t = UnsafeMutablePointer<RecordType>.allocate(capacity: recordCapacity)
+            o.update(from: offsets, count: count)
+            t.update(from: types, count: count)
             offsets.deallocate()
             types.deallocate()
-            recordCapacity = max(range.count, 2 * recordCapacity)
-            offsets = .allocate(capacity: recordCapacity)
-            types = .allocate(capacity: recordCapacity)
+            offsets = o
+            types = t
         }
-        bytes.copyMemory(from: chunk.bytes.baseAddress! + start, byteCount: n)
+        (bytes + length).copyMemory(from: chunk.bytes.baseAddress! + start, byteCount: n)
+        let shift = length - start
         for k in 0..<range.count {
-            offsets[k] = chunk.offsets[range.lowerBound + k] - start
-            types[k] = chunk.types[range.lowerBound + k]
+            (offsets + count + k).initialize(to: chunk.offsets[range.lowerBound + k] + shift)
+            (types + count + k).initialize(to: chunk.types[range.lowerBound + k])
         }
-        count = range.count
-        length = n
+        count += range.count
+        length += n
         info = chunk.info
     }
 
@@ -128,13 +147,14 @@ private final class Slot {
     }
 }
 
-/// The slots between the reading thread (`put`) and the workers (`work`),
-/// under one mutex and one condition variable.  Pieces are numbered in log
-/// order; piece k lives in slot k % slots.count.
+/// The slots between the reading thread (`add`, `publish`) and the workers
+/// (`work`), under one mutex and one condition variable.  Pieces are
+/// numbered in log order; piece k lives in slot k % slots.count.
 private final class FormatPipe: @unchecked Sendable {
     private let format: (CheckedChunk, TextBuffer) -> Void
     private let write: (TextBuffer) -> Void
     private let slots: [Slot]
+    private let pieceBytes: Int
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var threads: [pthread_t] = []
@@ -144,10 +164,14 @@ private final class FormatPipe: @unchecked Sendable {
     private var formatted = Set<Int>()
     private var writing = false
     private var done = false
+    /// The slot this thread fills (piece `filled`), once it is free.
+    private var current: Slot?
 
-    init(slots: Int, format: @escaping (CheckedChunk, TextBuffer) -> Void, write: @escaping (TextBuffer) -> Void) {
+    init(slots: Int, pieceBytes: Int, format: @escaping (CheckedChunk, TextBuffer) -> Void,
+         write: @escaping (TextBuffer) -> Void) {
         self.format = format
         self.write = write
+        self.pieceBytes = pieceBytes
         self.slots = (0..<slots).map { _ in Slot() }
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
@@ -177,20 +201,33 @@ private final class FormatPipe: @unchecked Sendable {
         }
     }
 
-    /// Copies a piece into the next slot once it is free (written out).
-    func put(_ chunk: CheckedChunk, _ range: Range<Int>) {
+    /// Copies records into the piece being filled (into the next slot, once
+    /// it is free); hands the piece over once it holds `pieceBytes`.
+    func add(_ chunk: CheckedChunk, _ range: Range<Int>) {
+        if current == nil {
+            pthread_mutex_lock(mutex)
+            while filled - written == slots.count { pthread_cond_wait(cond, mutex) }
+            pthread_mutex_unlock(mutex)
+            current = slots[filled % slots.count]       // written out: no worker touches it
+            current!.reset()
+        }
+        current!.append(from: chunk, range)
+        if current!.length >= pieceBytes { publish() }
+    }
+
+    /// Hands the piece being filled over to the workers (to this thread's
+    /// formatting, when no worker could start).
+    func publish() {
+        guard let slot = current, slot.count > 0 else { return }
+        current = nil
         guard !threads.isEmpty else {
-            // No worker could start: format and write here.
-            let slot = slots[0]
-            format(chunk.records(range), slot.text)
+            slot.text.removeAll()
+            format(slot.chunk, slot.text)
             write(slot.text)
+            filled += 1
+            written += 1
             return
         }
-        pthread_mutex_lock(mutex)
-        while filled - written == slots.count { pthread_cond_wait(cond, mutex) }
-        let slot = slots[filled % slots.count]
-        pthread_mutex_unlock(mutex)
-        slot.fill(from: chunk, range)       // free: no worker touches it
         pthread_mutex_lock(mutex)
         filled += 1
         pthread_cond_broadcast(cond)

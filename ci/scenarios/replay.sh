@@ -1,5 +1,4 @@
 # lab-timeout: 1200
-# lab-known-failing: with the instruction counter replay follows some 151 000-159 000 landmarks, every count equal, then a landmark's count differs (by 1 or 33 instructions, no exit between; QEMU icount suspected) (docs/design-replay.md "Where replay stands")
 # lab-icount: 1
 # Scenario "replay" (runs in the lab's dom0): the record scenario's guest
 # (clientA, tt.autorun=record: uptime, urandom, date, a CPU loop, find

@@ -132,7 +132,7 @@ public struct RecordFormatter {
         w.hex16(r.rip)
         if let b = r.branches { count(&w, b) }
         w.byte(0x20)
-        w.put(type.staticName)
+        w.put(name: type)
         w.byte(0x0a)
     }
 
@@ -145,7 +145,7 @@ public struct RecordFormatter {
         w.hex16(r.rcx)
         if let b = r.branches { count(&w, b) }
         w.byte(0x20)
-        w.put(type.staticName)
+        w.put(name: type)
         if r.outside { w.put(" [outside]") }
         var f = FieldWriter<InfoFields>(w: w, instructions: instructions)
         payloadFields(&f, r, type)
@@ -188,7 +188,7 @@ public struct RecordFormatter {
 
     private func json(_ w: inout TextWriter, _ r: RecordBytes, _ type: RecordType, hex: Bool) {
         w.put("{\"type\":\"")
-        w.put(type.staticName)
+        w.put(name: type)
         w.put("\",\"landmark\":")
         w.decimal(r.landmark)
         w.put(",\"rip\":\"")
@@ -340,10 +340,12 @@ struct FieldWriter<S: FieldStyle> {
     @inline(__always)
     mutating func end() { if style == .verbose { w.byte(0x0a) } }
 
+    @inline(__always)
     mutating func unsigned(_ n: StaticString, _ v: UInt64) {
         name(n); w.decimal(v); end()
     }
 
+    @inline(__always)
     mutating func signed(_ n: StaticString, _ v: Int64) {
         name(n); w.signed(v); end()
     }
@@ -358,6 +360,7 @@ struct FieldWriter<S: FieldStyle> {
     }
 
     /// A name of the ABI's: nothing to escape in JSON.
+    @inline(__always)
     mutating func text(_ n: StaticString, _ s: StaticString) {
         name(n)
         if style == .json {
@@ -425,6 +428,51 @@ struct FieldWriter<S: FieldStyle> {
 }
 
 // The names of the ABI's values as constant bytes, for the writer.
+
+extension TextWriter {
+    /// A record type's name (`RecordType.name`): 16 bytes copied from a
+    /// table, the pointer moved by the name's length (the 16 bytes of room
+    /// after it are scribbled on).
+    @inlinable @inline(__always)
+    public mutating func put(name type: RecordType) {
+        let e = UnsafeRawPointer(RecordType.paddedNames.utf8Start) + 16 * type.nameSlot
+        let a = e.loadUnaligned(as: UInt64.self)
+        let b = e.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: a, as: UInt64.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+        p += Int(e.load(fromByteOffset: 15, as: UInt8.self))
+    }
+}
+
+extension RecordType {
+    /// Every type's name in 16 bytes: the name, zeros, its length in the last byte.
+    @usableFromInline
+    static var paddedNames: StaticString { "HYPERCALL\0\0\0\0\0\0\u{9}CPUID\0\0\0\0\0\0\0\0\0\0\u{5}RDTSC\0\0\0\0\0\0\0\0\0\0\u{5}RDTSCP\0\0\0\0\0\0\0\0\0\u{6}MSR_READ\0\0\0\0\0\0\0\u{8}MSR_WRITE\0\0\0\0\0\0\u{9}HLT\0\0\0\0\0\0\0\0\0\0\0\0\u{3}PAUSE\0\0\0\0\0\0\0\0\0\0\u{5}IO\0\0\0\0\0\0\0\0\0\0\0\0\0\u{2}MMIO\0\0\0\0\0\0\0\0\0\0\0\u{4}EXCEPTION\0\0\0\0\0\0\u{9}INTERRUPT\0\0\0\0\0\0\u{9}MEMORY\0\0\0\0\0\0\0\0\0\u{6}TTIO_INPUT\0\0\0\0\0\u{a}DOMAIN_START\0\0\0\u{c}DIVERGENCE\0\0\0\0\0\u{a}END\0\0\0\0\0\0\0\0\0\0\0\0\u{3}" }
+
+    /// The type's entry in `paddedNames`.
+    @inlinable @inline(__always)
+    var nameSlot: Int {
+        switch self {
+        case .hypercall: return 0
+        case .cpuid: return 1
+        case .rdtsc: return 2
+        case .rdtscp: return 3
+        case .msrRead: return 4
+        case .msrWrite: return 5
+        case .hlt: return 6
+        case .pause: return 7
+        case .io: return 8
+        case .mmio: return 9
+        case .exception: return 10
+        case .interrupt: return 11
+        case .memory: return 12
+        case .ttioInput: return 13
+        case .domainStart: return 14
+        case .divergence: return 15
+        case .end: return 16
+        }
+    }
+}
 
 extension RecordType {
     /// `name`, as a constant.

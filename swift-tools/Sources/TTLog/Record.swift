@@ -455,7 +455,7 @@ extension RawRecord {
     /// of payload) when it certainly passes `check()`: the common records of
     /// the common types, checked in a few loads.  nil: ask `check()`, which
     /// decides (and says what is wrong).  Accepts nothing `check()` refuses.
-    @inlinable
+    @inlinable @inline(__always)
     public static func quickType(_ r: UnsafeRawPointer, payloadLength len: Int) -> RecordType? {
         @inline(__always) func u8(_ o: Int) -> UInt8 { r.load(fromByteOffset: TTABI.recordHeaderSize + o, as: UInt8.self) }
         @inline(__always) func u32(_ o: Int) -> UInt32 {

@@ -228,6 +228,12 @@ final class FastFormatTests: XCTestCase {
         for s in ["", "plain", "quote \" backslash \\ nl \n cr \r tab \t", "\u{0}\u{1}\u{1f}\u{7f}", "é ü 日本 🚀"] {
             XCTAssertEqual(written { $0.jsonString(s) }, jsonString(s))
         }
+        // The table of type names has an entry for every type.
+        XCTAssertEqual(RecordType.paddedNames.utf8CodeUnitCount, 16 * RecordType.allCases.count)
+        for t in RecordType.allCases {
+            XCTAssertEqual(written { $0.put(name: t) }, t.name)
+            XCTAssertEqual(written { $0.put(t.staticName) }, t.name)
+        }
     }
 
     // MARK: - Checks

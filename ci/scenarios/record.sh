@@ -84,8 +84,13 @@ lab_check "the recorded guest's TT-io console has its workload's output" \
 # exit in other HVM guests: in a TT guest each access is an IO landmark
 # (tt-debug-ports reads, writes, reads each), answered by Xen with all ones.
 # (The kernel's own I/O delays, OUT 0 to port 0x80, are landmarks too.)
-ttd-read-log -i -f "$LOG" 2>/dev/null | grep ' IO port=0x00\(80\|ed\) ' >ports.txt
-grep -v 'dir=out count=1 value=0x0$' ports.txt
+ttd-read-log -i -f "$LOG" 2>/dev/null | grep -e ' IO port=0x00\(80\|ed\) ' -e ' MEMORY .*kind=hypercall ' >ports.txt
+grep ' IO ' ports.txt | grep -v 'dir=out count=1 value=0x0$'
+# What Xen wrote into the guest's memory for outside hypercalls (the
+# xen_version sub-ops of the boot: features, extraversion) follows them.
+n=$(grep -c 'kind=hypercall' ports.txt)
+grep 'kind=hypercall' ports.txt | head -n 3
+lab_check "the log holds the memory results of outside hypercalls ($n MEMORY kind=hypercall)" test "$n" -ge 2
 echo "the kernel's OUT 0 to port 0x80: $(grep -c 'port=0x0080 size=1 dir=out count=1 value=0x0$' ports.txt)"
 for port in 80 ed; do
 	lab_check "the guest's accesses to debug port 0x$port are IO landmarks of the log (2 in, 1 out)" \

@@ -720,6 +720,12 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
         if ( type == TT_REC_HYPERCALL )
             hcmem_log(t, lr.flags & TT_RECF_OUTSIDE &&
                          lr.p.hcall.nr != __HYPERVISOR_tt_op);
+        /*
+         * What follows in this exit (held items applied, a runstate or
+         * pvclock write among them) is not the hypercall's result: those
+         * log their own records.
+         */
+        t->in_hcall = false;
         /* What was held for this landmark is applied, after its record. */
         tt_hold_exit(t, v, true);
     }

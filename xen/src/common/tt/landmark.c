@@ -454,8 +454,15 @@ static bool hypercall_is_outside(uint64_t nr, uint64_t a1)
         return a1 == HVMOP_get_time;
 
     case __HYPERVISOR_vcpu_op:
-        /* Host time (set_singleshot_timer: -ETIME), the host's CPU. */
+        /*
+         * Host time (set_singleshot_timer: -ETIME), the host's CPU.
+         * Registering the runstate area writes the vCPU's runstate (the
+         * host's time running and waiting) into it at once, not through
+         * update_runstate_area() and its hold: Linux's steal clock starts
+         * from those bytes, so replay must have the recording's.
+         */
         return a1 == VCPUOP_get_runstate_info ||
+               a1 == VCPUOP_register_runstate_memory_area ||
                a1 == VCPUOP_set_singleshot_timer || a1 == VCPUOP_get_physid;
 
     case __HYPERVISOR_sched_op:         /* a timeout races with events */

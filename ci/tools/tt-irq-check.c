@@ -52,8 +52,9 @@ int main(int argc, char **argv)
 {
     static uint8_t payload[TT_REC_MAX_PAYLOAD + 8];
     static const char *const irq_kind[] = { "upcall", "lapic", "nmi" };
-    static const char *const mem_kind[] = { "pvclock", "wallclock", "runstate", "other" };
-    uint64_t irqs[3][2] = { { 0 } }, mem[4] = { 0 }, n = 0;
+    static const char *const mem_kind[] = { "pvclock", "wallclock", "runstate", "other",
+                                            "hypercall", "lost" };
+    uint64_t irqs[3][2] = { { 0 } }, mem[6] = { 0 }, n = 0;
     uint64_t landmarks = 0, vectors[256] = { 0 }, cpuid_feat = 0;
     struct xen_tt_pos last = { 0 };  /* position of the last landmark record */
     struct xen_tt_rec h;
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
                 continue;
             }
             memcpy(&m, payload, sizeof(m));
-            if (m.kind > TT_MEM_OTHER || h.payload_len != sizeof(m) + m.len)
+            if (m.kind > TT_MEM_LOST || h.payload_len != sizeof(m) + m.len)
                 fail(n, "memory kind or length", &h);
             else
                 mem[m.kind]++;
@@ -149,7 +150,7 @@ int main(int argc, char **argv)
     for (i = 0; i < 256; i++)
         if (vectors[i])
             printf("vector %#x: %" PRIu64 "\n", i, vectors[i]);
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 6; i++)
         printf("memory %s: %" PRIu64 "\n", mem_kind[i], mem[i]);
     printf("CPUID leaf 1 / 7.0 records checked for RDRAND/RDSEED/HLE/RTM: %" PRIu64 "\n",
            cpuid_feat);

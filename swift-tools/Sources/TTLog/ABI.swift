@@ -86,27 +86,7 @@ public enum RecordType: UInt16, CaseIterable, Sendable {
     }
 
     /// The name printed by ttd-read-log, in the seed's style.
-    public var name: String {
-        switch self {
-        case .hypercall: return "HYPERCALL"
-        case .cpuid: return "CPUID"
-        case .rdtsc: return "RDTSC"
-        case .rdtscp: return "RDTSCP"
-        case .msrRead: return "MSR_READ"
-        case .msrWrite: return "MSR_WRITE"
-        case .hlt: return "HLT"
-        case .pause: return "PAUSE"
-        case .io: return "IO"
-        case .mmio: return "MMIO"
-        case .exception: return "EXCEPTION"
-        case .interrupt: return "INTERRUPT"
-        case .memory: return "MEMORY"
-        case .ttioInput: return "TTIO_INPUT"
-        case .domainStart: return "DOMAIN_START"
-        case .divergence: return "DIVERGENCE"
-        case .end: return "END"
-        }
-    }
+    public var name: String { staticName.description }
 
     /// Fixed payload bytes before any variable data (`sizeof` of the payload struct).
     public var fixedPayloadSize: Int {
@@ -204,37 +184,19 @@ public enum Counter: Hashable, Sendable, CustomStringConvertible {
 /// `TT_MODE_*`.
 public enum Mode: UInt32, Sendable {
     case none = 0, record = 1, replay = 2
-    public var name: String {
-        switch self {
-        case .none: return "none"
-        case .record: return "record"
-        case .replay: return "replay"
-        }
-    }
+    public var name: String { staticName.description }
 }
 
 /// `TT_DEV_*`.
 public enum TTIODevice: UInt32, Sendable {
     case console = 0, net = 1, block = 2
-    public var name: String {
-        switch self {
-        case .console: return "console"
-        case .net: return "net"
-        case .block: return "block"
-        }
-    }
+    public var name: String { staticName.description }
 }
 
 /// `TT_IRQ_*`.
 public enum InterruptKind: UInt8, Sendable {
     case upcall = 0, lapic = 1, nmi = 2
-    public var name: String {
-        switch self {
-        case .upcall: return "upcall"
-        case .lapic: return "lapic"
-        case .nmi: return "nmi"
-        }
-    }
+    public var name: String { staticName.description }
 }
 
 /// `TT_MEM_*`.
@@ -244,30 +206,13 @@ public enum MemoryKind: UInt32, Sendable {
     case hypercall = 4
     /// Results the recording could not keep (length 0): replay stops there.
     case lost = 5
-    public var name: String {
-        switch self {
-        case .pvclock: return "pvclock"
-        case .wallclock: return "wallclock"
-        case .runstate: return "runstate"
-        case .other: return "other"
-        case .hypercall: return "hypercall"
-        case .lost: return "lost"
-        }
-    }
+    public var name: String { staticName.description }
 }
 
 /// `TT_DIV_*`.
 public enum DivergenceReason: UInt32, Sendable {
     case type = 0, position = 1, arguments = 2, missed = 3, result = 4
-    public var name: String {
-        switch self {
-        case .type: return "type"
-        case .position: return "position"
-        case .arguments: return "arguments"
-        case .missed: return "missed"
-        case .result: return "result"
-        }
-    }
+    public var name: String { staticName.description }
 
     /// What the reason means, for one-line messages.
     public var explanation: String {
@@ -284,13 +229,5 @@ public enum DivergenceReason: UInt32, Sendable {
 /// `TT_END_*`.
 public enum EndReason: UInt32, Sendable {
     case shutdown = 0, detach = 1, diverged = 2, crash = 3, logDone = 4
-    public var name: String {
-        switch self {
-        case .shutdown: return "shutdown"
-        case .detach: return "detach"
-        case .diverged: return "diverged"
-        case .crash: return "crash"
-        case .logDone: return "log-done"
-        }
-    }
+    public var name: String { staticName.description }
 }

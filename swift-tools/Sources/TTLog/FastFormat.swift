@@ -475,7 +475,7 @@ extension RecordType {
 }
 
 extension RecordType {
-    /// `name`, as a constant.
+    /// The name ttd-read-log prints, as a constant (`name` is this one).
     public var staticName: StaticString {
         switch self {
         case .hypercall: return "HYPERCALL"

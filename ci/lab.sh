@@ -135,6 +135,12 @@ for n in "${names[@]}"; do
 	else
 		failed=$((failed + 1))
 		echo "FAIL $n ($(lab_fmt_secs "$secs")): $why"
+		# CI keeps only what is printed: the end of the serial console
+		# (Xen, dom0 and the scenario's own lines) says where it stopped.
+		if [ -s "$dir/serial.log" ]; then
+			echo "  --- last lines of $dir/serial.log"
+			tail -n 40 "$dir/serial.log" | tr -d '\r' | cut -c 1-200 | sed 's/^/  | /'
+		fi
 	fi
 done
 

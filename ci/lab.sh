@@ -121,7 +121,11 @@ for n in "${names[@]}"; do
 			echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
 			grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
 			st=$(cat "$share/status")
-			[ "$st" = 0 ] || why="$st check(s) failed (log: $share/scenario.log, serial: $dir/serial.log)"
+			if [ -s "$share/setup-error" ]; then
+				why="$(cat "$share/setup-error") (serial: $dir/serial.log)"
+			elif [ "$st" != 0 ]; then
+				why="$st check(s) failed (log: $share/scenario.log, serial: $dir/serial.log)"
+			fi
 		else
 			why=$(sed 's/^tt-xen: //' "$dir/boot.err" | tail -n 1)
 			[ -n "$why" ] || why="boot failed (serial: $dir/serial.log)"

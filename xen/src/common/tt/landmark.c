@@ -266,8 +266,7 @@ void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs)
     t->mmio.size = 0;
 
     /* Replay: the breakpoint that places an interrupt is the host's. */
-    if ( t->rp.armed )
-        tt_replay_vmexit_enter(t, v);
+    tt_replay_vmexit_enter(t, v);
 }
 
 void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,

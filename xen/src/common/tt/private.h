@@ -103,6 +103,14 @@ struct tt_replay {
     uint64_t bp_rip;
     uint64_t guest_dr0, guest_dr7, guest_dr6; /* the guest's own */
     uint64_t host_dr7;          /* Xen's DR7 around VMRUN while armed */
+    bool host_dr7_set;          /* tt_svm_vmenter() wrote DR7: put it back */
+    /* The early stop (counter placement): replay.c's TT_STOP_NEAR. */
+    bool counted;               /* the armed record has a count ... */
+    uint64_t want;              /* ... this one */
+    bool far;                   /* breakpoint off, stop_timer on */
+    bool stop_timer_ok;         /* stop_timer initialised */
+    unsigned int stop_cpu;      /* the CPU stop_timer is on */
+    struct timer stop_timer;
     s_time_t search_since;      /* NOW() when the search began */
     unsigned int spot_hits;     /* hits of this spot's breakpoint ... */
     unsigned int best_diff;     /* ... and the fewest fields that differed */
@@ -112,6 +120,7 @@ struct tt_replay {
     uint64_t sig_placed;        /* interrupts placed by signature */
     uint64_t bp_hits;           /* breakpoint exits */
     uint64_t search_ns;         /* time between arming and placing */
+    uint64_t early_stops;       /* stop_timer settings */
 };
 
 /* A record queued by tt_defer_record(). */

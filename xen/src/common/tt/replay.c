@@ -57,6 +57,8 @@
 #include <xen/lib.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
+#include <xen/time.h>
+#include <xen/timer.h>
 #include <xen/tt.h>
 #include <xen/xmalloc.h>
 
@@ -69,8 +71,34 @@
 /* DR7 with breakpoint 0 enabled (local), on execution, 1 byte. */
 #define TT_BP_DR7 (DR_CONTROL_RESERVED_ONE | (1U << DR_LOCAL_ENABLE_SHIFT))
 
+/*
+ * The early stop (counter placement, TT_COUNTER_ICOUNT): while the armed
+ * record's count is more than TT_STOP_NEAR instructions away, the
+ * breakpoint is off and a Xen timer stops the guest instead, after half
+ * the instructions still to go.  Under `-icount shift=0` one instruction
+ * is one TSC tick and one nanosecond of NOW(), and the TSC counts Xen's
+ * instructions too, so the guest cannot run more than the timer's delay
+ * before it fires: the halving absorbs an error of up to twice in Xen's
+ * TSC calibration, TT_STOP_NEAR the timer's slop (50 us by default) and
+ * the interrupt's latency.  Within TT_STOP_NEAR the breakpoint takes over
+ * and each pass of the spot is compared as before: a loop that passes
+ * the spot every few instructions costs a few thousand breakpoint exits
+ * instead of one per pass from the landmark on (replay-alarm).
+ */
+#define TT_STOP_NEAR 200000U
+/* A stop closer than this is not worth an exit: the breakpoint is on. */
+#define TT_STOP_MIN  20000U
+
+static void rp_stop_timer_fn(void *data)
+{
+    /* The interrupt that ran this made the guest exit: nothing to do. */
+}
+
 int tt_replay_init(struct tt_domain *t)
 {
+    t->rp.stop_cpu = smp_processor_id();
+    init_timer(&t->rp.stop_timer, rp_stop_timer_fn, t, t->rp.stop_cpu);
+    t->rp.stop_timer_ok = true;
     t->rp.buf = xmalloc_array(uint8_t, TT_REPLAY_REC_MAX);
 
     return t->rp.buf ? 0 : -ENOMEM;
@@ -78,6 +106,16 @@ int tt_replay_init(struct tt_domain *t)
 
 void tt_replay_free(struct tt_domain *t)
 {
+    if ( t->rp.stop_timer_ok )
+    {
+        kill_timer(&t->rp.stop_timer);
+        t->rp.stop_timer_ok = false;
+        if ( t->rp.started )
+            printk(XENLOG_G_INFO "tt: %pd: replay placed %"PRIu64
+                   " interrupts by signature: %"PRIu64" breakpoint exits, %"
+                   PRIu64" early stops\n", t->d, t->rp.sig_placed,
+                   t->rp.bp_hits, t->rp.early_stops);
+    }
     XFREE(t->rp.buf);
 }
 
@@ -585,9 +623,47 @@ static void rp_apply(struct tt_domain *t, struct vcpu *v,
     }
 }
 
+/* The signature that follows a TT_RECF_SIGNATURE interrupt's payload. */
+static const struct xen_tt_regs *rec_sig(const struct xen_tt_rec *rec)
+{
+    return (const void *)((const uint8_t *)rec_payload(rec) +
+                          sizeof(struct xen_tt_rec_interrupt));
+}
+
 static bool sig_equal(const struct xen_tt_regs *a, const struct xen_tt_regs *b)
 {
     return !memcmp(a, b, offsetof(struct xen_tt_regs, pad));
+}
+
+/*
+ * The arithmetic flags, some of which x86 leaves undefined after many
+ * instructions (BT's OF, SF, AF and PF; the shifts'; MUL's).  QEMU, the
+ * lab's CPU, computes the undefined ones from its translation state, so
+ * they depend on where a translation block began, which icount, an
+ * interrupt or a breakpoint moves: seen in the lab after a BT, OF set in
+ * the recording and clear in its replay, at the same count with every
+ * register equal.
+ */
+#define TT_SIG_ARITH_FLAGS (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+                            X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+/*
+ * Is the guest at rec's spot?  Without a count the whole signature names
+ * it, the flags included: they help tell passes apart.  With a count the
+ * count names the instruction, and the arithmetic flags are left out
+ * (see above): a guest whose state truly differs takes another branch
+ * soon and is caught by the next landmark's count and registers.
+ */
+static bool sig_match(const struct xen_tt_rec *rec,
+                      const struct xen_tt_regs *now)
+{
+    struct xen_tt_regs want = *rec_sig(rec);
+
+    if ( rec->flags & TT_RECF_BRANCHES )
+        want.rflags = (want.rflags & ~TT_SIG_ARITH_FLAGS) |
+                      (now->rflags & TT_SIG_ARITH_FLAGS);
+
+    return sig_equal(&want, now);
 }
 
 /* The fields of struct xen_tt_regs, in order, for the report of a miss. */
@@ -642,13 +718,6 @@ static void rp_report_search(const struct tt_domain *t)
            t->d, rp->bp_rip, rp->spot_hits, buf);
 }
 
-/* The signature that follows a TT_RECF_SIGNATURE interrupt's payload. */
-static const struct xen_tt_regs *rec_sig(const struct xen_tt_rec *rec)
-{
-    return (const void *)((const uint8_t *)rec_payload(rec) +
-                          sizeof(struct xen_tt_rec_interrupt));
-}
-
 static void rp_arm(struct tt_domain *t, struct vcpu *v,
                    const struct xen_tt_rec *rec)
 {
@@ -674,8 +743,64 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
     rp->bp_rip = rec_sig(rec)->rip;
     rp->spot_hits = 0;
     rp->best_diff = ~0U;
+    /* With a count, the early stop may keep the breakpoint off for now. */
+    rp->counted = (rec->flags & TT_RECF_BRANCHES) &&
+                  t->counter == TT_COUNTER_ICOUNT;
+    rp->want = rec->pos.branches;
+    rp->far = false;
     /* The guest's DR7 as the CPU checks it while the guest runs. */
     vmcb_set_dr7(vmcb, TT_BP_DR7);
+}
+
+/*
+ * At every VM entry of a replay, while armed with a count: far from it,
+ * the breakpoint off and the stop timer on; near it, the breakpoint.
+ * Runs before the entry's softirq check, so that a timer set here is
+ * programmed before VMRUN.
+ */
+static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    struct tt_replay *rp = &t->rp;
+    uint64_t delay = 0;
+
+    if ( !rp->armed || !rp->counted )
+        return;
+
+    if ( t->count + TT_STOP_NEAR < rp->want )
+        delay = (rp->want - t->count - TT_STOP_NEAR) / 2;
+
+    if ( delay >= TT_STOP_MIN )
+    {
+        if ( !rp->far )
+        {
+            rp->far = true;
+            vmcb_set_dr7(vmcb, rp->guest_dr7);
+        }
+        /*
+         * A timer set at an earlier entry stays safe: it was set for half
+         * of what was left then, and the guest has only come closer.
+         */
+        if ( !timer_is_active(&rp->stop_timer) ||
+             rp->stop_cpu != v->processor )
+        {
+            if ( rp->stop_cpu != v->processor )
+            {
+                migrate_timer(&rp->stop_timer, v->processor);
+                rp->stop_cpu = v->processor;
+            }
+            set_timer(&rp->stop_timer, NOW() + delay);
+            rp->early_stops++;
+        }
+        return;
+    }
+
+    if ( rp->far )
+    {
+        rp->far = false;
+        vmcb_set_dr7(vmcb, TT_BP_DR7);
+        stop_timer(&rp->stop_timer);
+    }
 }
 
 static void rp_disarm(struct tt_domain *t, struct vcpu *v)
@@ -686,6 +811,11 @@ static void rp_disarm(struct tt_domain *t, struct vcpu *v)
     if ( !rp->armed )
         return;
     rp->armed = false;
+    if ( rp->far )
+    {
+        rp->far = false;
+        stop_timer(&rp->stop_timer);
+    }
     vmcb_set_dr7(vmcb, rp->guest_dr7);
     vmcb_set_dr6(vmcb, rp->guest_dr6);
     if ( v->arch.hvm.flag_dr_dirty )
@@ -718,7 +848,7 @@ static bool rp_here(struct tt_domain *t, struct vcpu *v,
          ((rec->flags & TT_RECF_BRANCHES) && rec->pos.branches) )
         return false;
     tt_signature(v, &now);
-    if ( !sig_equal(rec_sig(rec), &now) )
+    if ( !sig_match(rec, &now) )
         return false;
     t->rp.sig_placed++;
 
@@ -808,12 +938,18 @@ void tt_replay_landmark(struct tt_domain *t, struct vcpu *v,
 
 void tt_replay_entry(struct tt_domain *t, struct vcpu *v)
 {
-    if ( t->rp.started || t->rp.done )
+    if ( t->rp.done )
         return;
+    if ( t->rp.started )
+    {
+        rp_early_stop(t, v);
+        return;
+    }
 
     /* Before the first instruction: what the log has at position 0. */
     t->rp.started = true;
     rp_apply_landmark(t, v);
+    rp_early_stop(t, v);
 }
 
 /* ------------------------------------------------------------------ */
@@ -827,7 +963,7 @@ void tt_svm_vmenter(struct vcpu *v)
     ASSERT(v == current);
     ASSERT(!local_irq_is_enabled());
 
-    if ( !t || !t->rp.armed )
+    if ( !t || !t->rp.armed || t->rp.far )
         return;
 
     /*
@@ -841,12 +977,14 @@ void tt_svm_vmenter(struct vcpu *v)
     t->rp.host_dr7 = read_debugreg(7);
     write_debugreg(0, t->rp.bp_rip);
     write_debugreg(7, TT_BP_DR7);
+    t->rp.host_dr7_set = true;
 }
 
 void tt_replay_vmexit_enter(struct tt_domain *t, struct vcpu *v)
 {
-    ASSERT(t->rp.armed);
-
+    if ( !t->rp.host_dr7_set )
+        return;
+    t->rp.host_dr7_set = false;
     write_debugreg(7, t->rp.host_dr7);
 }
 
@@ -901,13 +1039,13 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
             regs->rflags |= X86_EFLAGS_RF;
             return true;
         }
-        if ( t->count > rec->pos.branches || !sig_equal(rec_sig(rec), &now) )
+        if ( t->count > rec->pos.branches || !sig_match(rec, &now) )
         {
             rp_diverge(t, v, TT_DIV_MISSED, rec, NULL);
             return true;
         }
     }
-    else if ( !sig_equal(rec_sig(rec), &now) )
+    else if ( !sig_match(rec, &now) )
     {
         /* Another pass of the spot: let the instruction run. */
         regs->rflags |= X86_EFLAGS_RF;
@@ -929,7 +1067,7 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
               TT_REC_CLASS(rec->type) == TT_REC_CLASS_ASYNC &&
               rec->pos.landmark == t->pos.landmark &&
               (rec->flags & TT_RECF_SIGNATURE) &&
-              sig_equal(rec_sig(rec), &now) );
+              sig_match(rec, &now) );
 
     /* More by signature before the next landmark: the next spot. */
     if ( !rp->done && !rp_next(t, v, &rec) &&

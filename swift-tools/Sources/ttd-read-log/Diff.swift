@@ -9,7 +9,10 @@ struct Diff: ParsableCommand {
             Compares records only (the headers of a recording and its replay \
             differ by nature: mode, start time), every field of every record, \
             except the mode of DOMAIN_START (record in the recording, replay in \
-            its replay): a good replay has no difference. Typically: \
+            its replay) and, in a log with a counter, the arithmetic flags \
+            (CF PF AF ZF SF OF) of an interrupt's signature, as Xen's replay \
+            compares them (docs/design-replay.md): a good replay has no \
+            difference. Typically: \
             'ttd-read-log diff ttd.log ttd.log.clientA.replay.0'. When they \
             differ, prints the first differing record of each log with its \
             index, the fields that differ, and context from both. \

@@ -231,4 +231,24 @@ final class ReplayTests: XCTestCase {
         XCTAssertTrue(bad.stdout.contains("\nA record 50: " + recs[50].infoLine + "\n"), bad.stdout)
         XCTAssertTrue(bad.stdout.contains("\nB record 50: " + later[50].infoLine + "\n"), bad.stdout)
     }
+
+    func testSameContentIgnoresOnlyTheArithmeticFlagsOfACountedSignature() {
+        func irq(rflags: UInt64, rax: UInt64 = 7, count: UInt64?) -> Record {
+            var v = (0..<18).map { UInt64($0) * 0x1111 }
+            v[0] = rax
+            v[17] = rflags
+            let sig = Registers(values: v, cr3: 0x1234_5000, cpl: 0)
+            return Record(.interrupt(Interrupt(kind: .upcall, vector: 0xf3, port: 4, signature: sig)),
+                          at: Position(landmark: 9, rip: v[16], rcx: v[2], branches: count))
+        }
+        // With a count: OF set in one, clear in the other (QEMU's undefined flags after BT).
+        XCTAssertTrue(sameContent(irq(rflags: 0xa03, count: 3_579_399), irq(rflags: 0x203, count: 3_579_399)))
+        XCTAssertTrue(sameContent(irq(rflags: 0x2d7, count: 5), irq(rflags: 0x202, count: 5)))
+        // IF, a register or the count still count.
+        XCTAssertFalse(sameContent(irq(rflags: 0xa03, count: 5), irq(rflags: 0x803, count: 5)))
+        XCTAssertFalse(sameContent(irq(rflags: 0x203, rax: 1, count: 5), irq(rflags: 0x203, rax: 2, count: 5)))
+        XCTAssertFalse(sameContent(irq(rflags: 0x203, count: 5), irq(rflags: 0x203, count: 6)))
+        // Without a count the flags help name the pass: they count.
+        XCTAssertFalse(sameContent(irq(rflags: 0xa03, count: nil), irq(rflags: 0x203, count: nil)))
+    }
 }

@@ -35,6 +35,7 @@
 #include <xen/errno.h>
 #include <xen/guest_access.h>
 #include <xen/lib.h>
+#include <xen/multicall.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
 #include <xen/string.h>
@@ -255,6 +256,14 @@ long tt_io_guest_op(unsigned int cmd, XEN_GUEST_HANDLE_PARAM(void) arg)
 
     if ( !t )
         return -EPERM;
+
+    /*
+     * The log holds one TT-io record per hypercall landmark: the calls of
+     * a multicall batch would share one, and all but one send's bytes (or
+     * receive's input) would be lost.
+     */
+    if ( current->mc_state.flags & MCSF_in_multicall )
+        return -EOPNOTSUPP;
 
     switch ( cmd )
     {

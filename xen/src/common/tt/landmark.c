@@ -21,6 +21,7 @@
  * registers, and writes it into the replay log.
  */
 
+#include <xen/guest_access.h>
 #include <xen/hypercall.h>
 #include <xen/domain_page.h>
 #include <xen/param.h>
@@ -36,6 +37,7 @@
 
 #include <public/hvm/hvm_op.h>
 #include <public/memory.h>
+#include <public/xen.h>
 #include <public/sched.h>
 #include <public/vcpu.h>
 
@@ -474,6 +476,42 @@ static bool hypercall_is_outside(uint64_t nr, uint64_t a1)
     return false;
 }
 
+/* The most entries of a batch looked at; a longer one counts as outside. */
+#define TT_MULTICALL_MAX 64U
+
+/*
+ * A multicall is outside when one of its calls is: then its record
+ * carries TT_RECF_OUTSIDE, what Xen writes into the guest's memory while
+ * it runs (each call's result in its entry, and the outside calls' own
+ * results) is logged as for any outside hypercall (hcmem_log()), and
+ * replay takes those bytes from the log.  The entries are read from the
+ * guest after the batch ran: Xen writes back only their results, so op
+ * and args are what the guest passed.  A batch that cannot be read, or
+ * is longer than TT_MULTICALL_MAX, counts as outside (logging too much
+ * costs bytes, too little costs a silent divergence).  TT-io is refused
+ * inside a batch (io.c).
+ */
+static bool multicall_is_outside(uint64_t list, uint64_t nr)
+{
+    XEN_GUEST_HANDLE_PARAM(multicall_entry_t) h =
+        guest_handle_from_ptr((void *)(unsigned long)list, multicall_entry_t);
+    multicall_entry_t e;
+    unsigned int i;
+
+    if ( nr > TT_MULTICALL_MAX )
+        return true;
+    for ( i = 0; i < nr; i++ )
+    {
+        if ( copy_from_guest_offset(&e, h, i, 1) )
+            return true;
+        if ( e.op == __HYPERVISOR_multicall ||
+             hypercall_is_outside(e.op, e.args[0]) )
+            return true;
+    }
+
+    return false;
+}
+
 /*
  * CPUID leaves whose values depend on the host: Xen's own leaves report
  * the host's TSC frequency and the domain's id (which the toolstack
@@ -526,7 +564,9 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
         lr->p.hcall.args[4] = cont ? t->cont_args[5] : t->entry.r8;
         lr->p.hcall.args[5] = cont ? t->cont_args[6] : t->entry.r9;
         lr->p.hcall.ret = (int64_t)regs->rax;
-        if ( hypercall_is_outside(lr->p.hcall.nr, lr->p.hcall.args[0]) )
+        if ( lr->p.hcall.nr == __HYPERVISOR_multicall
+             ? multicall_is_outside(lr->p.hcall.args[0], lr->p.hcall.args[1])
+             : hypercall_is_outside(lr->p.hcall.nr, lr->p.hcall.args[0]) )
             flags |= TT_RECF_OUTSIDE;
         len = sizeof(lr->p.hcall);
         data = t->hcall_buf;

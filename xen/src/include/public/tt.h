@@ -101,7 +101,7 @@ typedef struct xen_tt_info xen_tt_info_t;
  * The guest polls: no event announces input.  arg: struct xen_tt_io.
  * Errors: -EPERM not a TT domain, -ENODEV device absent, -E2BIG len above
  * max_io, -EINVAL non-zero pad, or flags/cookie the device does not take,
- * -EFAULT bad arg or buffer.
+ * -EFAULT bad arg or buffer, -EOPNOTSUPP inside a multicall batch.
  */
 #define TTOP_io_send  1
 #define TTOP_io_recv  2

@@ -90,61 +90,125 @@ for n in "${names[@]}"; do
 	fi
 done
 
+# run_scenario NAME: boot the lab (or run the host script) for one
+# scenario; its report (the PASS/FAIL line, its ok/not ok lines, on a
+# failure the end of the serial console) goes to $LAB_OUT/NAME.report.
+run_scenario() {
+	local n=$1 dir t0 why share tmo icnt st secs
+	{
+		dir=$LAB_OUT/$n
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		t0=$(date +%s)
+		why=""
+		if [ -f "$SCEN_DIR/$n.host.sh" ]; then
+			LAB_SCENARIO_DIR=$dir bash "$SCEN_DIR/$n.host.sh" >"$dir/host.log" 2>&1 ||
+				why="$(grep -e '^not ok' -e '^tt-xen:' "$dir/host.log" | head -n 3 | tr '\n' ' ')(log: $dir/host.log)"
+			sed -n 's/^/  /p' "$dir/host.log" | grep -e '  ok' -e '  not ok' || true
+		elif [ -n "$initramfs_err" ]; then
+			why="the lab initramfs did not build: $initramfs_err (log: $LAB_OUT/mkinitramfs.log)"
+		else
+			share=$dir/share
+			mkdir -p "$share"
+			cp "$(dom0_script "$n")" "$share/scenario.sh"
+			cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
+			for f in ${LAB_SHARE_FILES:-}; do
+				cp "$f" "$share/" || die "LAB_SHARE_FILES: cannot copy $f"
+			done
+			# A scenario may need longer than LAB_TIMEOUT: "# lab-timeout: N".
+			tmo=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
+			if [ -n "$tmo" ] && [ "$tmo" -gt "$LAB_TIMEOUT" ]; then :; else tmo=$LAB_TIMEOUT; fi
+			# "# lab-icount: 1": QEMU counts instructions (see LAB_ICOUNT).
+			icnt=$(sed -n 's/^# lab-icount: *\([01]\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
+			if (LAB_ICOUNT=${icnt:-$LAB_ICOUNT} LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
+				echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
+				grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
+				st=$(cat "$share/status")
+				if [ -s "$share/setup-error" ]; then
+					why="$(cat "$share/setup-error") (serial: $dir/serial.log)"
+				elif [ "$st" != 0 ]; then
+					why="$st check(s) failed (log: $share/scenario.log, serial: $dir/serial.log)"
+				fi
+			else
+				why=$(sed 's/^tt-xen: //' "$dir/boot.err" | tail -n 1)
+				[ -n "$why" ] || why="boot failed (serial: $dir/serial.log)"
+			fi
+		fi
+		secs=$(($(date +%s) - t0))
+		echo "$secs" >"$dir/seconds"
+		if [ -z "$why" ]; then
+			echo "PASS $n ($(lab_fmt_secs "$secs"))"
+		else
+			echo "FAIL $n ($(lab_fmt_secs "$secs")): $why"
+			# CI keeps only what is printed: the end of the serial console
+			# (Xen, dom0 and the scenario's own lines) says where it stopped.
+			if [ -s "$dir/serial.log" ]; then
+				echo "  --- last lines of $dir/serial.log"
+				tail -n 40 "$dir/serial.log" | tr -d '\r' | cut -c 1-200 | sed 's/^/  | /'
+			fi
+		fi
+
+	} >"$LAB_OUT/$n.report" 2>&1
+}
+
+# Scenarios run in LAB_JOBS lanes at once (one QEMU each, one emulated
+# CPU per QEMU): 2 on a host with 2 CPUs or more, which is what CI has.
+# The longest first (their "# lab-timeout:", a proxy for their length), so
+# that the lanes end together. Each report is printed whole when its
+# scenario ends.
+LAB_JOBS=${LAB_JOBS:-$(( $(nproc) >= 2 ? 2 : 1 ))}
+# LAB_LIVE (the serial console shown as it comes) makes sense for one
+# lane only; it goes to the terminal, not into the report.
+if [ -n "${LAB_LIVE:-}" ]; then
+	LAB_JOBS=1
+	exec 3>&1
+	export LAB_LIVE_FD=3
+fi
+scenario_timeout() {
+	local f
+	f=$(dom0_script "$1")
+	[ -n "$f" ] || f=$SCEN_DIR/$1.host.sh
+	sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n 1 | grep . || echo "$LAB_TIMEOUT"
+}
+mapfile -t order < <(for n in "${names[@]}"; do echo "$(scenario_timeout "$n") $n"; done |
+	sort -s -k1,1nr | cut -d' ' -f2)
+print_report() {
+	flock "$LAB_OUT/.print" cat "$LAB_OUT/$1.report"
+}
+declare -A running=()
+reap() {
+	local n
+	for n in "${!running[@]}"; do
+		if ! kill -0 "${running[$n]}" 2>/dev/null; then
+			wait "${running[$n]}" 2>/dev/null || true
+			print_report "$n"
+			unset "running[$n]"
+		fi
+	done
+}
+for n in "${order[@]}"; do
+	rm -f "$LAB_OUT/$n.report"
+	while [ ${#running[@]} -ge "$LAB_JOBS" ]; do
+		sleep 1
+		reap
+	done
+	run_scenario "$n" &
+	running[$n]=$!
+done
+while [ ${#running[@]} -gt 0 ]; do
+	sleep 1
+	reap
+done
+
 passed=0
 failed=0
 for n in "${names[@]}"; do
-	dir=$LAB_OUT/$n
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	t0=$(date +%s)
-	why=""
-	if [ -f "$SCEN_DIR/$n.host.sh" ]; then
-		LAB_SCENARIO_DIR=$dir bash "$SCEN_DIR/$n.host.sh" >"$dir/host.log" 2>&1 ||
-			why="$(grep -e '^not ok' -e '^tt-xen:' "$dir/host.log" | head -n 3 | tr '\n' ' ')(log: $dir/host.log)"
-		sed -n 's/^/  /p' "$dir/host.log" | grep -e '  ok' -e '  not ok' || true
-	elif [ -n "$initramfs_err" ]; then
-		why="the lab initramfs did not build: $initramfs_err (log: $LAB_OUT/mkinitramfs.log)"
-	else
-		share=$dir/share
-		mkdir -p "$share"
-		cp "$(dom0_script "$n")" "$share/scenario.sh"
-		cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
-		for f in ${LAB_SHARE_FILES:-}; do
-			cp "$f" "$share/" || die "LAB_SHARE_FILES: cannot copy $f"
-		done
-		# A scenario may need longer than LAB_TIMEOUT: "# lab-timeout: N".
-		tmo=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
-		if [ -n "$tmo" ] && [ "$tmo" -gt "$LAB_TIMEOUT" ]; then :; else tmo=$LAB_TIMEOUT; fi
-		# "# lab-icount: 1": QEMU counts instructions (see LAB_ICOUNT).
-		icnt=$(sed -n 's/^# lab-icount: *\([01]\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
-		if (LAB_ICOUNT=${icnt:-$LAB_ICOUNT} LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
-			echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
-			grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
-			st=$(cat "$share/status")
-			if [ -s "$share/setup-error" ]; then
-				why="$(cat "$share/setup-error") (serial: $dir/serial.log)"
-			elif [ "$st" != 0 ]; then
-				why="$st check(s) failed (log: $share/scenario.log, serial: $dir/serial.log)"
-			fi
-		else
-			why=$(sed 's/^tt-xen: //' "$dir/boot.err" | tail -n 1)
-			[ -n "$why" ] || why="boot failed (serial: $dir/serial.log)"
-		fi
-	fi
-	secs=$(($(date +%s) - t0))
-	echo "$secs" >"$dir/seconds"
-	if [ -z "$why" ]; then
+	if grep -q '^PASS ' "$LAB_OUT/$n.report" 2>/dev/null; then
 		passed=$((passed + 1))
-		echo "PASS $n ($(lab_fmt_secs "$secs"))"
 	else
 		failed=$((failed + 1))
-		echo "FAIL $n ($(lab_fmt_secs "$secs")): $why"
-		# CI keeps only what is printed: the end of the serial console
-		# (Xen, dom0 and the scenario's own lines) says where it stopped.
-		if [ -s "$dir/serial.log" ]; then
-			echo "  --- last lines of $dir/serial.log"
-			tail -n 40 "$dir/serial.log" | tr -d '\r' | cut -c 1-200 | sed 's/^/  | /'
-		fi
+		grep -q -e '^PASS ' -e '^FAIL ' "$LAB_OUT/$n.report" 2>/dev/null ||
+			echo "FAIL $n: its run ended without a result (see $LAB_OUT/$n.report)"
 	fi
 done
 

@@ -132,7 +132,7 @@ lab_boot() {
 		-nic none </dev/null >>"$log.qemu" 2>&1 &
 	qpid=$!
 	if [ "$live" = live ]; then
-		tail -n +1 -f "$log" --pid="$qpid" &
+		tail -n +1 -f "$log" --pid="$qpid" >&"${LAB_LIVE_FD:-1}" &
 		tpid=$!
 	fi
 	LAB_GUEST_OUTPUT_SECS=""

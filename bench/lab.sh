@@ -10,6 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/../ci/lib-lab.sh"
 
 # (bench/scenarios/record-bench is bench/record.sh's: two lab boots of its own.)
+# One lane: a scenario's time is its own, not shared with another's QEMU.
+export LAB_JOBS=${LAB_JOBS:-1}
 [ $# -gt 0 ] || set -- $(bash "$LAB_TOP/ci/lab.sh" list)
 t0=$(date +%s)
 rc=0

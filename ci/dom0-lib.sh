@@ -75,14 +75,17 @@ lab_guest_run() {
 # with the arguments, at most TIMEOUT seconds; wait until the guest is
 # gone (destroyed after 60 s more); show what ttd-xl and the daemon said.
 # LAB_RC holds ttd-xl's exit code, LAB_SECS the seconds it took, and
-# $PWD/WHAT.console the guest's console.
+# $PWD/WHAT.console the guest's console. LAB_RUN_SECS: seconds (0.01 s
+# steps, dom0's clock) from ttd-xl create until the guest was gone, within
+# the 1 s of the poll that saw it go.
 lab_tt_create() {
-	local cfg=$1 what=$2 tmo=$3 name con t0 t
+	local cfg=$1 what=$2 tmo=$3 name con t0 t u0
 	shift 3
 	name=$(lab_cfg_name "$cfg")
 	con=/var/log/xen/console/guest-$name.log
 	rm -f "$con"
 	t0=$(date +%s)
+	u0=$(cut -d' ' -f1 /proc/uptime)
 	# What runs when something hangs: shortly before the timeout ends
 	# ttd-xl, or once the domain has been kept paused for 20 s (a stopped
 	# replay) while ttd-xl still waits.
@@ -129,6 +132,7 @@ lab_tt_create() {
 		xl list
 		xl destroy "$name" 2>/dev/null
 	fi
+	LAB_RUN_SECS=$(awk -v a="$u0" '{ printf "%.2f", $1 - a }' /proc/uptime)
 	t=0
 	while pidof ttd-deviced >/dev/null 2>&1 && [ $t -lt 60 ]; do
 		sleep 1
@@ -147,7 +151,8 @@ lab_tt_create() {
 # tt.autorun=AUTORUN (INPUT, if given, typed on its console 20 s after the
 # start), then replay it. Prints one ok/not ok line per check; returns 0 if
 # the replay was faithful (ttd-xl exit 0, consoles byte-identical, diff
-# clean). LAB_PAIR_SIG holds the interrupts the replay placed by signature.
+# clean). LAB_PAIR_SIG holds the interrupts the replay placed by signature,
+# LAB_PAIR_RECORD_RUN and LAB_PAIR_REPLAY_RUN each run's LAB_RUN_SECS.
 lab_tt_pair() {
 	local cfg=$1 pair=$2 autorun=$3 input=${4:-} log extra rep ok=0
 	log=$PWD/$pair.ttlog
@@ -156,11 +161,13 @@ lab_tt_pair() {
 	# LAB_TT_RECORD: more of the recording's time_travel (e.g. ", tt_counter=none").
 	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 "time_travel=\"ttd_flag=1${LAB_TT_RECORD:-}\"" "$extra" --log "$log"
 	local rsecs=$LAB_SECS
+	LAB_PAIR_RECORD_RUN=$LAB_RUN_SECS
 	if [ "$LAB_RC" != 0 ] || ! [ -f "$log" ] || ! grep -q TT-GUEST-DONE "$pair-record.console"; then
 		lab_not_ok "$pair: recorded (exit $LAB_RC, log $([ -f "$log" ] && echo closed || echo missing))"
 		return 1
 	fi
 	LAB_INPUT= lab_tt_create "$cfg" "$pair-replay" 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" --log "$log"
+	LAB_PAIR_REPLAY_RUN=$LAB_RUN_SECS
 	LAB_PAIR_SIG=$(sed -n 's/.*placed by signature[^0-9]*\([0-9][0-9]*\).*/\1/p' "$pair-replay.txt" \
 		"/var/log/xen/ttd-deviced-$(lab_cfg_name "$cfg").log" 2>/dev/null | tail -n 1)
 	echo "$pair: record ${rsecs} s, replay ${LAB_SECS} s, signature placements ${LAB_PAIR_SIG:-?}"

@@ -1,6 +1,5 @@
 # lab-timeout: 1500
 # lab-icount: 1
-# lab-known-failing: too slow in the lab, not yet seen to end: with the counter every pass of the spinning loop is a breakpoint exit until the logged count is reached, and the replay did not reach the end of the 5 alarms in 8 min; an early stop near the count (the PMU overflow on hardware; in the lab a host timer set to the remaining count, as guest time is instructions) is the fix (docs/design-replay.md)
 # Scenario "replay-alarm" (runs in the lab's dom0, QEMU with -icount): the
 # ambiguous loop (images/src/tt-alarm-loop.c: a loop whose state lives only
 # in memory, stopped by its own SIGALRM, which prints how far it had got).

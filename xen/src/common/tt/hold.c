@@ -514,6 +514,30 @@ void tt_svm_intr_assist(struct vcpu *v)
 
     ASSERT(v == current);
 
+    /*
+     * The log has ended (TT_REC_END, written when the domain shut down),
+     * yet the vCPU is about to run: a suspended domain resumed (`xl save
+     * -c`, a suspend the toolstack cancelled) or a soft reset.  Nothing
+     * it did would be logged: it stays paused, like a replay that
+     * stopped, until it is destroyed (or detached, which makes it an
+     * ordinary domain).
+     */
+    if ( unlikely(t->ended) && !v->domain->is_shutting_down )
+    {
+        if ( !t->ended_paused )
+        {
+            t->ended_paused = true;
+            printk(XENLOG_G_WARNING "tt: %pd: resumed after its %s ended: "
+                   "kept paused (it would run unlogged); destroy it, or "
+                   "detach it to let it run as an ordinary domain\n",
+                   v->domain, t->mode == TT_MODE_REPLAY ? "replay"
+                                                        : "recording");
+            vcpu_pause_nosync(v);
+            domain_pause_by_systemcontroller_nosync(v->domain);
+        }
+        return;
+    }
+
     if ( t->mode == TT_MODE_REPLAY )
     {
         tt_replay_entry(t, v);

@@ -282,6 +282,7 @@ struct tt_domain {
     uint64_t ring_waits;        /* times the vCPU waited for the daemon */
     bool waiting;               /* vCPU paused by the headroom rule */
     bool ended;                 /* TT_REC_END written: nothing after it */
+    bool ended_paused;          /* resumed after END: paused for good */
     bool end_pending;           /* END due at the end of this exit ... */
     uint32_t end_reason, end_code; /* ... with these */
 

@@ -262,6 +262,15 @@ static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
             t->rp.waiting = false;
             vcpu_unpause(d->vcpu[0]);
         }
+        /*
+         * Resumed after END (hold.c): detached, it is an ordinary domain;
+         * the toolstack's pause stays until `xl unpause`.
+         */
+        if ( t->ended_paused )
+        {
+            t->ended_paused = false;
+            vcpu_unpause(d->vcpu[0]);
+        }
         spin_unlock(&t->ring_lock);
     }
     spin_unlock(&tt_lock);

@@ -15,11 +15,12 @@
 #     landmark can wait) and the mean one, over the whole recording (boot
 #     included: Xen keeps one counter from the guest's first instruction).
 #
-# Recording is done with the lab tool `tt-ctl drain` (ci/tools/tt-ctl.c:
-# attach, log ring, unpause, drain to a raw file; `tt-ctl check` counts the
-# records by type), not with ttd-deviced: the Swift daemon is being
-# finished on another branch. The figures are those of the hypervisor's
-# side with a C consumer that polls every 10 ms.
+# Recording is done by the product: ttd-xl create time_travel="ttd_flag=1"
+# starts ttd-deviced (1 MiB ring, polled every 10 ms besides its doorbell),
+# which writes the log; ttd-read-log counts its records (stat, its window
+# with --from-landmark/--to-landmark) and finds the console lines (console
+# --landmarks). Figures measured before December 2026 used the lab's C
+# consumer `tt-ctl drain` instead.
 #
 # The lab scenario is bench/scenarios/record-bench.sh. Figures only: this
 # fails only if a lab run fails. QEMU TCG: absolute times are those of an
@@ -56,7 +57,7 @@ for mode in "$@"; do
 	fi
 done
 
-echo "recording figures (QEMU TCG, $(nproc) host cores; guest-measured times; tt-ctl drain as the consumer):"
+echo "recording figures (QEMU TCG, $(nproc) host cores; guest-measured times; ttd-deviced as the consumer):"
 printf '%-6s %-4s %8s %8s %6s %9s %8s %9s %9s %10s\n' paging load "plain s" "rec s" ratio \
 	"log KB/s" "rec/s" "lmarks/s" "max gap" "mean gap"
 for mode in "$@"; do

@@ -174,19 +174,6 @@ else
 	die "$OUT/swift/bin/ttd-log-gen is missing (the lab's scenarios use it). Run 'make -C swift-tools' (or 'make world') first."
 fi
 
-# Lab test tools (ci/tools/*.c), not part of the product: built here with
-# the host's gcc against Debian's libxen-dev and our public/tt.h.
-[ -f /usr/include/xenforeignmemory.h ] ||
-	die "libxen-dev is missing (the lab's test tools need it). Run 'make deps' (it installs libxen-dev)."
-mkdir -p "$LAB_OUT/tools"
-for c in "$LAB_TOP"/ci/tools/*.c; do
-	t=$(basename "$c" .c)
-	gcc -std=gnu11 -Wall -Wextra -Werror -O2 -D__XEN_TOOLS__ \
-		-I"$LAB_TOP/xen/src/include/public" -idirafter /usr/include/xen \
-		-o "$LAB_OUT/tools/$t" "$c" -lxencall -lxenctrl -lxenforeignmemory -lxenevtchn ||
-		die "cannot build the lab tool $c. Fix the compile error above."
-	install -m 0755 "$LAB_OUT/tools/$t" "$STAGE/usr/sbin/$t"
-done
 rm -f "$STAGE"/boot/xen*
 # Disk images stay out of RAM: dom0 sees the whole lab root read-only
 # through the second 9p share (tag "root", mounted on /mnt/root).

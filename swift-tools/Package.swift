@@ -4,7 +4,7 @@
 //
 //   TTLog          the log library: format, streaming writer and reader, index
 //   TTTools        shared code of the executables (output, options)
-//   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced)
+//   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced, ttd-ctl)
 //   CXen           Debian's libxen-dev (xenctrl, xencall, xenevtchn,
 //                  xenforeignmemory, xenlight, xlutil)
 //   CZstd          Debian's libzstd
@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "ttd-read-log", targets: ["ttd-read-log"]),
         .executable(name: "ttd-deviced", targets: ["ttd-deviced"]),
         .executable(name: "ttd-xl", targets: ["ttd-xl"]),
+        .executable(name: "ttd-ctl", targets: ["ttd-ctl"]),
         .executable(name: "ttd-log-gen", targets: ["ttd-log-gen"]),
         .library(name: "TTLog", targets: ["TTLog"]),
     ],
@@ -48,13 +49,17 @@ let package = Package(
             "TTTools", "TTXen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "ttd-ctl", dependencies: [
+            "TTLog", "TTTools", "TTXen",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "ttd-log-gen", dependencies: [
             "TTLog", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
         .testTarget(name: "TTLogTests", dependencies: [
-            "TTLog", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl",
+            "TTLog", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
         ]),
     ]
 )

@@ -2,24 +2,25 @@
 # bench/record.sh (issue 4, point 8). For each workload of the guest image
 # (tt.autorun=bench-cpu, bench-sys, bench-idle), clientA runs it once not
 # recorded (xl create; its console from xenconsoled) and once recorded from
-# its first instruction (xl create -p + tt-ctl drain; its console from the
-# recording's TT-io bytes, tt-io console). The guest times its workload
-# itself. Recording uses the lab tool tt-ctl, not ttd-deviced (the Swift
-# daemon is being finished on another branch): this measures the
-# hypervisor's side of recording, with a C consumer that polls every 10 ms.
+# its first instruction by the product (ttd-xl create time_travel=
+# "ttd_flag=1": ttd-deviced writes the log; its console from the log,
+# ttd-read-log console). The guest times its workload itself.
 #
-# Checks only that every run ends and every log is well formed; the
-# figures go to bench.txt ("WORKLOAD KEY VALUE" lines) in the share, and
-# bench/record.sh turns them into a table.
+# Checks that every run ends and every log verifies; the figures go to
+# bench.txt ("WORKLOAD KEY VALUE" lines) in the share, and bench/record.sh
+# turns them into a table: the workload's window of the log (the records
+# from the landmark of its "start" console line to that of its "ms" line,
+# ttd-read-log console --landmarks and stat --from-landmark/--to-landmark)
+# and Xen's counters at END (the daemon's "Xen's counters at END" line).
 . ./dom0-lib.sh
 
 CFG=/etc/xen/clientA.conf
 TMO=${BENCH_TMO:-300}
 name=$(lab_cfg_name "$CFG")
 log=$(lab_console_log "$name")
-for t in tt-ctl tt-io; do
+for t in ttd-xl ttd-deviced ttd-read-log; do
 	command -v "$t" >/dev/null ||
-		{ lab_not_ok "dom0: $t is missing (ci/tools/$t.c, built by ci/mkinitramfs.sh)"; lab_done; }
+		{ lab_not_ok "dom0: $t is missing (make install of swift-tools)"; lab_done; }
 done
 : >bench.txt
 echo "xen_commandline $(xl info | sed -n 's/^xen_commandline *: //p')" | tee -a bench.txt
@@ -29,7 +30,7 @@ xl info | grep -E '^(xen_version|virt_caps)'
 # to plain-WORKLOAD.txt. dom0 shares the one emulated CPU with the guest,
 # so it only reads the console log (busybox grep) until TT-GUEST-DONE and
 # runs no xl command meanwhile: an `xl domid` every second would slow the
-# guest down (the recorded run's dom0 runs only tt-ctl drain).
+# guest down (in the recorded run dom0 runs the daemon and pidof).
 plain_run() {
 	local n t=0 t0
 	n=$(wc -l <"$log" 2>/dev/null || echo 0)
@@ -67,43 +68,66 @@ for w in cpu sys idle; do
 	fig "$w" plain_wall "$LAB_GUEST_SECS"
 
 	echo "=== workload $w, recorded"
-	if ! xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=bench-$w\""; then
-		lab_not_ok "$w: xl create -p"
+	LOG=$PWD/rec-$w.ttlog
+	rm -f "$LOG" "$LOG.incomplete"
+	t0=$(date +%s)
+	if ! ttd-xl create "$CFG" 'time_travel="ttd_flag=1"' "extra=\"console=hvc0 tt.autorun=bench-$w\"" --log "$LOG" \
+		>"xl-create-$w.txt" 2>&1; then
+		cat "xl-create-$w.txt"
+		lab_not_ok "$w: ttd-xl create"
 		continue
 	fi
-	domid=$(xl domid "$name")
-	t0=$(date +%s)
-	tt-ctl drain "$domid" "rec-$w.raw" "$TMO" >"drain-$w.txt" 2>&1
-	rc=$?
-	fig "$w" rec_wall "$(($(date +%s) - t0))"
-	cat "drain-$w.txt"
-	lab_check "$w: recorded, tt-ctl drain saw TT_REC_END" [ "$rc" -eq 0 ]
+	# The daemon ends after END (the guest powered off) and closes the log.
 	t=0
-	while xl domid "$name" >/dev/null 2>&1 && [ $t -lt 30 ]; do
+	while pidof ttd-deviced >/dev/null 2>&1 && [ $t -lt "$TMO" ]; do
 		sleep 1
 		t=$((t + 1))
 	done
+	fig "$w" rec_wall "$(($(date +%s) - t0))"
+	cat "/var/log/xen/ttd-deviced-$name.log"
+	lab_check "$w: recorded, ttd-deviced closed the log after END" test -f "$LOG"
 	xl destroy "$name" >/dev/null 2>&1
-	tt-io console "rec-$w.raw" 2>/dev/null | tr -d '\r' >"rec-$w.txt"
+	ttd-read-log console "$LOG" 2>/dev/null | tr -d '\r' >"rec-$w.txt"
 	grep 'TT-GUEST' "rec-$w.txt"
 	ms=$(sed -n "s/.*TT-GUEST: bench $w ms \([0-9]*\).*/\1/p" "rec-$w.txt" | tail -n1)
 	lab_check "$w: recorded, guest printed its time (TT-io console)" [ -n "$ms" ]
 	fig "$w" rec_ms "${ms:-?}"
 	up=$(sed -n 's/.*TT-GUEST: bench uptime \([0-9.]*\) s.*/\1/p' "rec-$w.txt" | tail -n1)
 	fig "$w" rec_uptime "${up:-?}"
-	fig "$w" log_bytes "$(wc -c <"rec-$w.raw")"
-	# The whole log, and the window of the workload: the records from the
-	# one with its "start" console line to the one with its "ms" line.
-	tt-ctl check "rec-$w.raw" "TT-GUEST: bench $w start" "TT-GUEST: bench $w ms" \
-		>"check-$w.txt" 2>&1
+	fig "$w" log_bytes "$(wc -c <"$LOG")"
+	ttd-read-log verify -f "$LOG" >"verify-$w.txt" 2>&1
 	rc=$?
-	cat "check-$w.txt"
-	lab_check "$w: tt-ctl check: the log is well formed" [ "$rc" -eq 0 ]
-	lab_check "$w: the log holds the workload's start and end lines" \
-		grep -q '^window complete ' "check-$w.txt"
-	sed -n 's/^records \([0-9]*\)$/records \1/p; s/^type \([A-Z_]*\) \([0-9]*\) .*/type_\1 \2/p; s/^end reason .* landmarks \([0-9]*\)$/landmarks \1/p; s/^window [a-z]* records \([0-9]*\) bytes \([0-9]*\) landmarks \([0-9]*\)$/w_records \1\nw_bytes \2\nw_landmarks \3/p; s/^window type \([A-Z_]*\) \([0-9]*\)$/wtype_\1 \2/p; s/^window tsc_ms \([0-9]*\)$/w_tsc_ms \1/p; s/^window from landmark \([0-9]*\) to \([0-9]*\)$/w_lm_from \1\nw_lm_to \2/p' \
-		"check-$w.txt" | while read -r k v; do fig "$w" "$k" "$v"; done
-	awk '$1 == "drain" && $2 == "counts" && NF == 4 { print $3, $4 }' "drain-$w.txt" |
+	cat "verify-$w.txt"
+	lab_check "$w: ttd-read-log verify: the log is sound" [ "$rc" -eq 0 ]
+	# The whole log, and the window of the workload: the records from the
+	# landmark of its "start" console line to that of its "ms" line.
+	ttd-read-log stat -f "$LOG" >"stat-$w.txt" 2>&1
+	ttd-read-log console --landmarks "$LOG" >"lines-$w.txt" 2>/dev/null
+	from=$(grep -m1 "TT-GUEST: bench $w start" "lines-$w.txt" | sed 's/^lm:\([0-9]*\) .*/\1/')
+	to=$(grep -m1 "TT-GUEST: bench $w ms" "lines-$w.txt" | sed 's/^lm:\([0-9]*\) .*/\1/')
+	lab_check "$w: the log holds the workload's start and end lines (landmarks ${from:-?} to ${to:-?})" \
+		[ -n "$from" -a -n "$to" ]
+	[ -n "$from" -a -n "$to" ] &&
+		ttd-read-log stat -f "$LOG" --from-landmark "$from" --to-landmark "$to" >"wstat-$w.txt" 2>&1
+	cat "stat-$w.txt" "wstat-$w.txt" 2>/dev/null
+	sed -n 's/^records: \([0-9]*\) in.*/records \1/p; s/^landmarks: [0-9]* to \([0-9]*\) .*/landmarks \1/p' "stat-$w.txt" |
+		while read -r k v; do fig "$w" "$k" "$v"; done
+	awk 'f && NF == 4 && $1 ~ /^[A-Z_]+$/ { print "type_" $1, $2 } /^type / { f = 1 }' "stat-$w.txt" |
+		while read -r k v; do fig "$w" "$k" "$v"; done
+	if [ -s "wstat-$w.txt" ]; then
+		fig "$w" w_lm_from "$from"
+		fig "$w" w_lm_to "$to"
+		fig "$w" w_landmarks "$((to - from))"
+		sed -n 's/^records: \([0-9]*\) in.*/w_records \1/p; s/^record bytes: \([0-9]*\) .*/w_bytes \1/p' "wstat-$w.txt" |
+			while read -r k v; do fig "$w" "$k" "$v"; done
+		awk '/^guest time: [0-9.]* s/ { printf "w_tsc_ms %d\n", $3 * 1000 }' "wstat-$w.txt" |
+			while read -r k v; do fig "$w" "$k" "$v"; done
+		awk 'f && NF == 4 && $1 ~ /^[A-Z_]+$/ { print "wtype_" $1, $2 } /^type / { f = 1 }' "wstat-$w.txt" |
+			while read -r k v; do fig "$w" "$k" "$v"; done
+	fi
+	# Xen's counters when END came (TTOP_landmark_counts).
+	sed -n "s/.*Xen's counters at END: //p" "/var/log/xen/ttd-deviced-$name.log" | tail -n1 | tr ' ' '\n' |
+		awk -F= '$1 ~ /^(exits|other|continuations|max_gap_ns|gap_sum_ns|max_gap_landmark)$/ { print $1, $2 }' |
 		while read -r k v; do fig "$w" "$k" "$v"; done
 done
 lab_done

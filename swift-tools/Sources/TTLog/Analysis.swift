@@ -40,8 +40,10 @@ public struct LogStats: Sendable {
 }
 
 extension LogReader {
-    /// Counts and sizes per record type in one streaming pass (checksums checked).
-    public func stats() throws -> LogStats {
+    /// Counts and sizes per record type in one streaming pass (checksums
+    /// checked); with `landmarks`, of the records at those landmarks only
+    /// (chunks, stored and file bytes stay the whole log's).
+    public func stats(landmarks: ClosedRange<UInt64>? = nil) throws -> LogStats {
         var s = LogStats()
         var counts = [UInt64](repeating: 0, count: 256)
         var bytes = [UInt64](repeating: 0, count: 256)
@@ -55,6 +57,12 @@ extension LogReader {
             s.storedBytes += UInt64(info.storedLength)
             return true
         } onRecords: { raw in
+            if raw.type == RecordType.domainStart.rawValue {
+                // The log's TSC frequency and counter, in a window too.
+                if raw.payload.count >= 40 { tscKHz = raw.payload.le(32) }
+                if raw.payload.count >= 20 { s.counter = Counter(rawValue: raw.payload.le(16)) }
+            }
+            if let l = landmarks, !l.contains(raw.position.landmark) { return }
             let t = Int(raw.type & 0xff)
             if raw.type > 0xff { s.perType[raw.type, default: TypeStats()].count += 1; return }
             counts[t] &+= 1
@@ -72,9 +80,6 @@ extension LogReader {
                 }
             case RecordType.interrupt.rawValue:
                 if raw.flags & RecordFlags.signature.rawValue != 0 { sig += 1 }
-            case RecordType.domainStart.rawValue:
-                if raw.payload.count >= 40 { tscKHz = raw.payload.le(32) }
-                if raw.payload.count >= 20 { s.counter = Counter(rawValue: raw.payload.le(16)) }
             default: break
             }
         }
@@ -82,6 +87,7 @@ extension LogReader {
             s.perType[UInt16(t)] = TypeStats(count: counts[t], bytes: bytes[t])
         }
         s.records = s.perType.values.reduce(0) { $0 + $1.count }
+        if landmarks != nil { s.recordBytes = bytes.reduce(0, &+) }
         s.firstLandmark = first
         s.lastLandmark = first == nil ? nil : last
         s.interruptsBySignature = sig
@@ -115,7 +121,13 @@ extension LogReader {
     /// Every check the format allows: checksums, framing, each record
     /// checked as the decoder checks it and its padding zero (it decodes and
     /// re-encodes to the same bytes), positions monotonic, DOMAIN_START
-    /// first, END last, index equal to the chunks.
+    /// first, END last, index equal to the chunks; and the record rules of
+    /// TT Xen (docs/log-format.md, "Record rules"): landmark records step
+    /// by one; an asynchronous record without a signature has the position
+    /// (landmark, RIP, RCX) of the landmark record before it (DOMAIN_START's
+    /// before the first); a signature interrupt lies after the last
+    /// landmark; no CPUID result shows RDRAND, RDSEED, HLE or RTM; END's
+    /// `landmarks` and `by_signature` equal the log's own counts.
     public func verify(maxProblems: Int = 20) -> VerifyReport {
         // On the records' bytes, nothing decoded or allocated per record:
         // RawRecord.check() (quickType() first) is every rule of Record(raw),
@@ -128,6 +140,9 @@ extension LogReader {
         var records: UInt64 = 0, chunks: UInt64 = 0
         var lastLandmark: UInt64 = 0
         var lastSyncLandmark: UInt64?
+        // The last landmark record's position (DOMAIN_START's before any).
+        var anchorLandmark: UInt64 = 0, anchorRIP: UInt64 = 0, anchorRCX: UInt64 = 0
+        var signatures: UInt64 = 0
         var sawEnd = false
         let problem = { (s: String) in if problems.count < maxProblems { problems.append(s) } }
         do {
@@ -148,6 +163,9 @@ extension LogReader {
                 let p = raw.payload
                 if n == 0 {
                     if type == .domainStart {
+                        anchorLandmark = raw.position.landmark
+                        anchorRIP = raw.position.rip
+                        anchorRCX = raw.position.rcx
                         let mode = Mode(rawValue: UInt32(p.le(4, as: UInt16.self)))!
                         let version: UInt32 = p.le(0)
                         if mode != header.mode { problem("\(path): DOMAIN_START says mode \(mode.name), the header \(header.mode.name)") }
@@ -166,17 +184,50 @@ extension LogReader {
                     problem("\(path): \(where_()): landmark goes back from \(lastLandmark)")
                 }
                 lastLandmark = raw.position.landmark
-                if type.recordClass == .landmark {
-                    if let l = lastSyncLandmark, raw.position.landmark <= l {
-                        problem("\(path): \(where_()): landmark record does not advance past landmark \(l)")
+                switch type.recordClass {
+                case .landmark:
+                    let want = (lastSyncLandmark ?? 0) &+ 1
+                    if raw.position.landmark != want {
+                        problem("\(path): \(where_()): \(type.name) is landmark \(raw.position.landmark), expected \(want) "
+                                + "(landmark records step by one)")
                     }
                     lastSyncLandmark = raw.position.landmark
-                }
-                if type == .interrupt, raw.flags & RecordFlags.signature.rawValue != 0 {
-                    // The signature's rip (register 16) and rcx (register 2).
-                    if p.le(16 + 8 * 16, as: UInt64.self) != raw.position.rip
-                        || p.le(16 + 8 * 2, as: UInt64.self) != raw.position.rcx {
-                        problem("\(path): \(where_()): signature RIP/RCX differ from the record's position")
+                    anchorLandmark = raw.position.landmark
+                    anchorRIP = raw.position.rip
+                    anchorRCX = raw.position.rcx
+                    if type == .cpuid, let bits = LogReader.hiddenCPUIDBits(leaf: p.le(0), subleaf: p.le(4),
+                                                                          ebx: p.le(12), ecx: p.le(16)) {
+                        problem("\(path): \(where_()): CPUID leaf \(p.le(0, as: UInt32.self)) shows \(bits), "
+                                + "which recording hides from the guest")
+                    }
+                case .asynchronous:
+                    if raw.flags & RecordFlags.signature.rawValue != 0 {
+                        signatures += 1
+                        // The signature's rip (register 16) and rcx (register 2).
+                        if p.le(16 + 8 * 16, as: UInt64.self) != raw.position.rip
+                            || p.le(16 + 8 * 2, as: UInt64.self) != raw.position.rcx {
+                            problem("\(path): \(where_()): signature RIP/RCX differ from the record's position")
+                        }
+                        if raw.position.landmark != anchorLandmark {
+                            problem("\(path): \(where_()): signature \(type.name) not after the last landmark (\(anchorLandmark))")
+                        }
+                    } else if raw.position.landmark != anchorLandmark || raw.position.rip != anchorRIP
+                                || raw.position.rcx != anchorRCX {
+                        problem("\(path): \(where_()): \(type.name) without a signature is not at its landmark's position "
+                                + "(lm:\(anchorLandmark) rip:\(hex(anchorRIP)) rcx:\(hex(anchorRCX))), "
+                                + "it has rip:\(hex(raw.position.rip)) rcx:\(hex(raw.position.rcx))")
+                    }
+                case .control:
+                    if type == .end {
+                        let landmarks: UInt64 = p.le(8), bySignature: UInt64 = p.le(16)
+                        let have = lastSyncLandmark ?? 0
+                        if landmarks != have {
+                            problem("\(path): \(where_()): END says \(landmarks) landmarks, the log's last landmark record is \(have)")
+                        }
+                        if bySignature != signatures {
+                            problem("\(path): \(where_()): END says \(bySignature) interrupts placed by signature, "
+                                    + "the log has \(signatures)")
+                        }
                     }
                 }
             }
@@ -194,6 +245,22 @@ extension LogReader {
         r.records = records
         r.chunks = chunks
         return r
+    }
+}
+
+extension LogReader {
+    /// What a CPUID result must not show (attach hides them: their results
+    /// cannot be replayed): RDRAND (leaf 1 ECX bit 30), RDSEED, HLE, RTM
+    /// (leaf 7.0 EBX bits 18, 4, 11).  nil when it shows none.
+    public static func hiddenCPUIDBits(leaf: UInt32, subleaf: UInt32, ebx: UInt32, ecx: UInt32) -> String? {
+        var shown: [String] = []
+        if leaf == 1, ecx & (1 << 30) != 0 { shown.append("RDRAND") }
+        if leaf == 7, subleaf == 0 {
+            if ebx & (1 << 18) != 0 { shown.append("RDSEED") }
+            if ebx & (1 << 4) != 0 { shown.append("HLE") }
+            if ebx & (1 << 11) != 0 { shown.append("RTM") }
+        }
+        return shown.isEmpty ? nil : shown.joined(separator: ", ")
     }
 }
 

@@ -21,6 +21,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 public struct SyntheticRecords {
     private var rng: SplitMix64
     public private(set) var landmark: UInt64 = 0
+    /// The last landmark's position: records delivered at it carry it
+    /// (the record rules of `LogReader.verify()`).
+    private var landmarkPosition = Position(landmark: 0, rip: 0, rcx: 0)
+    /// Interrupts placed by signature so far (END's `by_signature`).
+    public private(set) var bySignature: UInt64 = 0
     private var tsc: UInt64 = 0x1_0000_0000
     private let mode: Mode
     private var started = false
@@ -59,13 +64,12 @@ public struct SyntheticRecords {
     public mutating func start(memoryKB: UInt64 = 96 * 1024) -> Record {
         started = true
         return Record(.domainStart(DomainStart(mode: mode, memoryKB: memoryKB, tscKHz: tscKHz)),
-                      at: Position(landmark: 0, rip: 0xffff_ffff_8100_0000, rcx: 0))
+                      at: landmarkPosition)
     }
 
     /// The END record.
     public func end() -> Record {
-        Record(.end(End(reason: .shutdown, landmarks: landmark, bySignature: 0)),
-               at: Position(landmark: landmark, rip: 0xffff_ffff_8100_1000, rcx: 0))
+        Record(.end(End(reason: .shutdown, landmarks: landmark, bySignature: bySignature)), at: landmarkPosition)
     }
 
     /// The next record.
@@ -75,10 +79,11 @@ public struct SyntheticRecords {
         let rcx = rng.next() % 7 == 0 ? rng.next() : rng.next() % 0x1000
         func landmarkAt(_ p: Payload, _ me: inout SyntheticRecords, outside: Bool = false) -> Record {
             me.landmark += 1
-            return Record(p, at: Position(landmark: me.landmark, rip: me.rip(), rcx: rcx), outside: outside)
+            me.landmarkPosition = Position(landmark: me.landmark, rip: me.rip(), rcx: rcx)
+            return Record(p, at: me.landmarkPosition, outside: outside)
         }
         func async(_ p: Payload, _ me: inout SyntheticRecords) -> Record {
-            Record(p, at: Position(landmark: me.landmark, rip: me.rip(), rcx: rcx))
+            Record(p, at: me.landmarkPosition)
         }
         switch roll {
         case 0..<540:
@@ -94,7 +99,7 @@ public struct SyntheticRecords {
             return landmarkAt(.pause, &self)
         case 750..<760:
             return landmarkAt(.cpuid(CPUID(leaf: UInt32(rng.next() % 0x10), subleaf: 0, eax: UInt32(truncatingIfNeeded: rng.next()),
-                                           ebx: 0x0800, ecx: 0x80202001, edx: 0x078bfbff)), &self)
+                                           ebx: 0x0200, ecx: 0x80202001, edx: 0x078bfbff)), &self)
         case 760..<790:
             return landmarkAt(.msrRead(index: 0xc000_0080 + UInt32(rng.next() % 4), value: rng.next() % 0x1000), &self)
         case 790..<800:
@@ -112,8 +117,10 @@ public struct SyntheticRecords {
         case 870..<940:
             let bySignature = rng.next() % 100 < 3
             var sig: Registers? = nil
-            let p = Position(landmark: landmark, rip: rip(), rcx: rcx)
+            var p = Position(landmark: landmark, rip: rip(), rcx: rcx)
+            if !bySignature { p = landmarkPosition }     // held to the landmark
             if bySignature {
+                self.bySignature += 1
                 var v = (0..<18).map { _ in rng.next() }
                 v[2] = p.rcx; v[16] = p.rip; v[17] = 0x246
                 let user = p.rip < 0x8000_0000_0000_0000

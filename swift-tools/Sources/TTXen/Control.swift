@@ -71,6 +71,15 @@ public struct TTStatus: Sendable, Equatable {
     public var stateName: String { TTState(rawValue: state)?.name ?? "state \(state)" }
 }
 
+/// `struct xen_tt_landmark_counts` (OUT fields).
+public struct TTLandmarkCounts: Sendable, Equatable {
+    /// `TT_LM_KINDS`: entries of `byType`, indexed by landmark record type.
+    public static let kinds = 16
+    public var exits, other, continuations: UInt64
+    public var byType: [UInt64]
+    public var maxGapNanoseconds, gapSumNanoseconds, maxGapLandmark: UInt64
+}
+
 extension XenError {
     /// One line for a failed tt_op, with what to do about it.
     static func ttOp(_ op: TTOp, domain: DomainID, errno e: Int32) -> XenError {
@@ -109,25 +118,40 @@ extension XenError {
 /// hypercall-safe page from xencall_alloc_buffer.
 public final class TTControl {
     private let xcall: OpaquePointer
+    /// The argument block (the first 256 bytes), then `dataCapacity` bytes
+    /// for TTOP_io_push's data from offset 4096.
     private let page: UnsafeMutableRawPointer
+    private let logger: OpaquePointer?
     private static let pageSize = 4096
+    private static let bufferSize = 3 * pageSize
+    /// Bytes one TTOP_io_push can carry from this buffer (more than Xen's
+    /// queue, so that Xen's own refusal of too much can be seen).
+    public static let dataCapacity = bufferSize - pageSize
 
     public init() throws {
-        guard let h = xencall_open(nil, 0) else {
-            throw XenError.call(what: "xencall_open", detail: "\(String(cString: strerror(errno))): "
+        // libxencall's own messages only when critical: a failure is our one line.
+        let logger = xtl_createlogger_stdiostream(fdopen(dup(2), "w"), XTL_CRITICAL, 0)
+        let h = xencall_open(logger.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: xentoollog_logger.self) }, 0)
+        guard let h else {
+            let e = errno
+            if let logger { xtl_logger_destroy(UnsafeMutableRawPointer(logger).assumingMemoryBound(to: xentoollog_logger.self)) }
+            throw XenError.call(what: "xencall_open", detail: "\(String(cString: strerror(e))): "
                                 + "is this dom0 of a Xen host, with /dev/xen/privcmd and root rights?")
         }
-        guard let b = xencall_alloc_buffer(h, TTControl.pageSize) else {
+        guard let b = xencall_alloc_buffer(h, TTControl.bufferSize) else {
             xencall_close(h)
+            if let logger { xtl_logger_destroy(UnsafeMutableRawPointer(logger).assumingMemoryBound(to: xentoollog_logger.self)) }
             throw XenError.call(what: "xencall_alloc_buffer", detail: String(cString: strerror(errno)))
         }
         xcall = h
         page = b
+        self.logger = logger
     }
 
     deinit {
         xencall_free_buffer(xcall, page)
         xencall_close(xcall)
+        if let logger { xtl_logger_destroy(UnsafeMutableRawPointer(logger).assumingMemoryBound(to: xentoollog_logger.self)) }
     }
 
     /// Issues `op` with the argument block that `fill` writes (zeroed first:
@@ -193,12 +217,42 @@ public final class TTControl {
         try call(.detach, domain: domain) { _ in }
     }
 
+    /// TTOP_landmark_counts (struct xen_tt_landmark_counts): Xen's
+    /// diagnostic counters of the domain's exits and landmarks.
+    public func landmarkCounts(_ domain: DomainID) throws -> TTLandmarkCounts {
+        try call(.landmarkCounts, domain: domain) { _ in }
+        let q = { (o: Int) in self.page.load(fromByteOffset: o, as: UInt64.self) }
+        return TTLandmarkCounts(exits: q(8), other: q(16), continuations: q(24),
+                                byType: (0..<TTLandmarkCounts.kinds).map { q(32 + 8 * $0) },
+                                maxGapNanoseconds: q(32 + 8 * TTLandmarkCounts.kinds),
+                                gapSumNanoseconds: q(40 + 8 * TTLandmarkCounts.kinds),
+                                maxGapLandmark: q(48 + 8 * TTLandmarkCounts.kinds))
+    }
+
+    /// Any tt_op sub-op with the argument block `fill` writes (zeroed first,
+    /// nothing else set), for tests of the hypervisor's refusals: 0 or the
+    /// errno, never a throw.  `argument` holds the block afterwards.
+    public func rawCall(_ cmd: UInt32, _ fill: (UnsafeMutableRawPointer) -> Void) -> Int32 {
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 256)
+        fill(page)
+        return xencall2(xcall, TTControlABI.hypercall, UInt64(cmd), UInt64(UInt(bitPattern: page))) < 0 ? errno : 0
+    }
+
+    /// tt_op `cmd` with `address` as its argument pointer as it is (a bad
+    /// one, for the tests): 0 or the errno.
+    public func rawCall(_ cmd: UInt32, address: UInt64) -> Int32 {
+        xencall2(xcall, TTControlABI.hypercall, UInt64(cmd), address) < 0 ? errno : 0
+    }
+
+    /// The argument block of the last call (its OUT fields).
+    public var argument: UnsafeRawPointer { UnsafeRawPointer(page) }
+
     /// TTOP_io_push (struct xen_tt_io_push: domid, device, len, buf): queues
     /// input for a TT-io device.  Returns false when Xen's queue is full
     /// (-EAGAIN): try again later.
     public func ioPush(_ domain: DomainID, device: UInt16, bytes: UnsafeRawBufferPointer) throws -> Bool {
-        precondition(bytes.count <= TTControlABI.ioQueueBytes && 256 + bytes.count <= TTControl.pageSize)
-        let data = page + 256
+        precondition(bytes.count <= TTControl.dataCapacity)
+        let data = page + TTControl.pageSize
         if bytes.count > 0 { data.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         do {
             try call(.ioPush, domain: domain) { p in
@@ -224,18 +278,22 @@ public final class MappedRing {
     public let data: UnsafeMutableRawPointer
     public let dataBytes: Int
 
-    public init(domain: DomainID, ring: UInt16, pages: Int) throws {
+    /// Maps `pages` frames of the ring from `firstFrame` (0: the control
+    /// page); `writable` false maps them read-only.  A refusal is a
+    /// `XenError.hypercall` with its errno.
+    public init(domain: DomainID, ring: UInt16, pages: Int, firstFrame: Int = 0, writable: Bool = true) throws {
         guard let f = xenforeignmemory_open(nil, 0) else {
             throw XenError.call(what: "xenforeignmemory_open", detail: String(cString: strerror(errno)))
         }
         var addr: UnsafeMutableRawPointer? = nil
         guard let r = xenforeignmemory_map_resource(f, UInt16(truncatingIfNeeded: domain.rawValue), TTControlABI.resourceType,
-                                                    UInt32(ring), 0, UInt(pages), &addr, PROT_READ | PROT_WRITE, 0),
+                                                    UInt32(ring), UInt(firstFrame), UInt(pages), &addr,
+                                                    writable ? PROT_READ | PROT_WRITE : PROT_READ, 0),
               let addr else {
             let e = errno
             xenforeignmemory_close(f)
-            throw XenError.call(what: "mapping the \(ring == TTControlABI.ringReplay ? "replay" : "log") ring of domain \(domain) (\(pages) pages)",
-                                detail: "\(String(cString: strerror(e))) (errno \(e))")
+            throw XenError.hypercall(what: "mapping the \(ring == TTControlABI.ringReplay ? "replay" : "log") ring of domain \(domain) (\(pages) pages)",
+                                     errno: e, detail: String(cString: strerror(e)))
         }
         fmem = f
         resource = r
@@ -361,6 +419,12 @@ public final class XenHost {
     public func unpause(_ d: DomainID) throws {
         guard xc_domain_unpause(xch, d.rawValue) == 0 else {
             throw XenError.call(what: "unpausing domain \(d)", detail: String(cString: strerror(errno)))
+        }
+    }
+
+    public func pause(_ d: DomainID) throws {
+        guard xc_domain_pause(xch, d.rawValue) == 0 else {
+            throw XenError.call(what: "pausing domain \(d)", detail: String(cString: strerror(errno)))
         }
     }
 }

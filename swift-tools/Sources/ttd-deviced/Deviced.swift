@@ -151,6 +151,14 @@ struct Deviced: ParsableCommand {
     @Flag(name: .customLong("force"), help: "Recording: replace an existing FILE or FILE.incomplete (else the daemon refuses to start).")
     var force = false
 
+    /// A test option, hidden from --help: a slow writer.  Recording takes at
+    /// most this many bytes from the ring per round of its loop (a round
+    /// lasts 10 ms at least), so that a small ring fills and the guest must
+    /// wait for room (the lab's ttop scenario).  Not for users: a recording
+    /// with it is just slower.
+    @Option(name: .customLong("test-drain-limit"), help: ArgumentHelp("Test only: bytes taken from the ring per 10 ms.", visibility: .hidden))
+    var testDrainLimit: Int?
+
     @Flag(name: .customLong("zstd"), help: "Compress the log's chunks with zstd.")
     var zstd = false
 
@@ -185,6 +193,9 @@ struct Deviced: ParsableCommand {
                 throw ValidationError("cannot write \(file): its directory does not exist or is not writable")
             }
             if replayLog != nil { throw ValidationError("--replay-log needs --replay") }
+        }
+        if let l = testDrainLimit, l < 4096 {
+            throw ValidationError("--test-drain-limit \(l): at least 4096 bytes (a whole record must fit)")
         }
         guard ringPages >= 32, ringPages <= 4096, ringPages & (ringPages - 1) == 0 else {
             throw ValidationError("--ring-pages \(ringPages): a power of 2 from 32 to 4096")

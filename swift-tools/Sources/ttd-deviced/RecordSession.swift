@@ -35,6 +35,12 @@ struct RecordSession {
     var consoleBytes: UInt64 = 0
     var lastStatus: TTStatus? = nil
     var end: End? = nil
+    /// --test-drain-limit: bytes per round (a slow writer), and how often
+    /// the guest was then seen waiting for room (TT_STATE_RING_WAIT).
+    let drainLimit: Int?
+    var ringWaitsSeen: UInt64 = 0
+    /// TTOP_landmark_counts read when END came.
+    var endCounts: TTLandmarkCounts? = nil
 
     init(_ o: Deviced) throws {
         // The log first: one that exists, that another daemon writes, or a
@@ -62,6 +68,7 @@ struct RecordSession {
             claim = try LogClaim(path: path, overwrite: o.force)
         }
         actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
+        drainLimit = o.testDrainLimit
 
         tt = try TTControl()
         counter = try RecordSession.attach(tt, domain, name: name, choice: o.counter ?? .auto,
@@ -180,7 +187,10 @@ struct RecordSession {
             }
             if now - lastCheck >= 0.2 {
                 lastCheck = now
-                if let s = try? tt.status(domain) { lastStatus = s }
+                if let s = try? tt.status(domain) {
+                    lastStatus = s
+                    if s.state == TTState.ringWait.rawValue { ringWaitsSeen += 1 }
+                }
                 let info = host.domainInfo(domain)
                 if info == nil || info!.dying {
                     try? drain()
@@ -199,10 +209,12 @@ struct RecordSession {
     /// Moves everything the ring holds into the log.
     mutating func drain() throws {
         var rounds = 0
-        // At most 16 MiB per call, so that signals and console input are served.
-        while consumer.pendingBytes > 0 && rounds < 16 {
+        // At most 16 MiB per call, so that signals and console input are
+        // served; a test's slow writer takes drainLimit bytes, then sleeps.
+        if drainLimit != nil { usleep(10_000) }
+        while consumer.pendingBytes > 0 && rounds < (drainLimit == nil ? 16 : 1) {
             rounds += 1
-            let b = try consumer.consume(maxBytes: 1 << 20) { span, recs in
+            let b = try consumer.consume(maxBytes: drainLimit ?? 1 << 20) { span, recs in
                 try writer.appendRaw(span)
                 for r in recs { handle(r) }
             }
@@ -222,18 +234,16 @@ struct RecordSession {
     }
 
     mutating func handle(_ r: Record) {
+        if let bytes = r.consoleOutput {
+            consoleBytes += UInt64(bytes.count)
+            console.output(Array(bytes))
+            return
+        }
         switch r.payload {
-        case .hypercall(let h) where h.nr == UInt64(TTABI.hypercallNumber) && h.args[0] == 1 && h.data.count >= 32:
-            // TTOP_io_send: struct xen_tt_io (32 bytes) then the bytes sent.
-            let device = h.data.withUnsafeBytes { $0.load(fromByteOffset: 0, as: UInt32.self) }
-            let len = Int(h.data.withUnsafeBytes { $0.load(fromByteOffset: 4, as: UInt32.self) })
-            if device == TTIODevice.console.rawValue {
-                let bytes = h.data[32..<min(h.data.count, 32 + len)]
-                consoleBytes += UInt64(bytes.count)
-                console.output(Array(bytes))
-            }
         case .end(let e):
             end = e
+            // Xen's diagnostic counters, while the domain's TT state exists.
+            endCounts = try? tt.landmarkCounts(domain)
         default:
             break
         }
@@ -252,6 +262,16 @@ struct RecordSession {
         printError("\(tool): \(why); log \(code == 0 ? path : path + ".incomplete") closed")
         printError("\(tool): records \(records), bytes \(recordBytes), landmarks \(landmarks), ring waits \(waits), "
                    + "console bytes \(consoleBytes)")
+        if let c = endCounts {
+            let types = c.byType.enumerated().filter { $0.element > 0 }
+                .map { "\(RecordType.of(UInt16($0.offset))?.name ?? "type_\($0.offset)")=\($0.element)" }
+            printError("\(tool): Xen's counters at END: exits=\(c.exits) other=\(c.other) continuations=\(c.continuations) "
+                       + "max_gap_ns=\(c.maxGapNanoseconds) gap_sum_ns=\(c.gapSumNanoseconds) max_gap_landmark=\(c.maxGapLandmark) "
+                       + types.joined(separator: " "))
+        }
+        if let l = drainLimit {
+            printError("\(tool): test drain limit \(l) bytes per 10 ms: the guest was seen waiting for room \(ringWaitsSeen) times")
+        }
         if failed && end == nil {
             printError("\(tool): domain \(domain) stays paused once its ring is full (it never runs unrecorded); "
                        + "inspect it, then 'xl destroy \(domain)'")

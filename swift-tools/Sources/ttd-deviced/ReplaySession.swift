@@ -310,16 +310,12 @@ final class ReplaySession {
     }
 
     func handle(_ r: Record) {
+        if let bytes = r.consoleOutput {
+            consoleBytes += UInt64(bytes.count)
+            console.output(Array(bytes))
+            return
+        }
         switch r.payload {
-        case .hypercall(let h) where h.nr == UInt64(TTABI.hypercallNumber) && h.args[0] == 1 && h.data.count >= 32:
-            // TTOP_io_send: struct xen_tt_io (32 bytes) then the bytes sent.
-            let device = h.data.withUnsafeBytes { $0.load(fromByteOffset: 0, as: UInt32.self) }
-            let len = Int(h.data.withUnsafeBytes { $0.load(fromByteOffset: 4, as: UInt32.self) })
-            if device == TTIODevice.console.rawValue {
-                let bytes = h.data[32..<min(h.data.count, 32 + len)]
-                consoleBytes += UInt64(bytes.count)
-                console.output(Array(bytes))
-            }
         case .divergence(let d):
             divergence = d
         case .end(let e):

@@ -37,7 +37,7 @@ struct ReadLog: ParsableCommand {
             diff: 0 identical, 1 different, 2 an error.
             """,
         version: TTToolsVersion.string,
-        subcommands: [Print.self, Stat.self, Verify.self, Diff.self],
+        subcommands: [Print.self, Stat.self, Verify.self, Diff.self, Console.self],
         defaultSubcommand: Print.self)
 
     /// The seed's `-r [PATH]`: argument-parser has no optional option values,
@@ -48,7 +48,7 @@ struct ReadLog: ParsableCommand {
     static func rewrite(_ args: [String]) -> [String] {
         var out: [String] = []
         var i = 0
-        let subcommands: Set<String> = ["print", "stat", "verify", "diff", "help"]
+        let subcommands: Set<String> = ["print", "stat", "verify", "diff", "console", "help"]
         while i < args.count {
             let a = args[i]
             if a == "-r", i + 1 < args.count, !args[i + 1].hasPrefix("-"), !subcommands.contains(args[i + 1]),
@@ -66,8 +66,9 @@ struct ReadLog: ParsableCommand {
     /// Whether `args` name a log (`-f FILE`, `--file FILE` or a FILE
     /// argument) other than by the `-r X` at index `r`.
     static func namesLog(_ args: [String], skipping r: Int) -> Bool {
-        let valued: Set<String> = ["-f", "--file", "-n", "--landmark", "-w", "--window", "--replay-log"]
-        let subcommands: Set<String> = ["print", "stat", "verify"]
+        let valued: Set<String> = ["-f", "--file", "-n", "--landmark", "-w", "--window", "--replay-log",
+                                   "--from-landmark", "--to-landmark"]
+        let subcommands: Set<String> = ["print", "stat", "verify", "console"]
         var i = 0
         while i < args.count {
             let a = args[i]

@@ -4,14 +4,34 @@ import TTTools
 
 struct Stat: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Counts and bytes per record type, landmark span, guest time, compression ratio.")
+        abstract: "Counts and bytes per record type, landmark span, guest time, compression ratio.",
+        discussion: """
+            With --from-landmark and --to-landmark, of the records at those \
+            landmarks only (both included): a window of the guest's run, e.g. \
+            between two of its console lines (ttd-read-log console \
+            --landmarks says where each piece of output is). Chunks, stored \
+            and file bytes stay the whole log's.
+            """)
 
     @OptionGroup var log: LogOptions
+
+    @Option(name: .customLong("from-landmark"), help: ArgumentHelp("Count only the records from this landmark on.", valueName: "landmark"))
+    var fromLandmark: UInt64?
+
+    @Option(name: .customLong("to-landmark"), help: ArgumentHelp("Count only the records up to this landmark.", valueName: "landmark"))
+    var toLandmark: UInt64?
+
+    func validate() throws {
+        if let a = fromLandmark, let b = toLandmark, a > b {
+            throw ValidationError("--from-landmark \(a) is after --to-landmark \(b)")
+        }
+    }
 
     func run() throws {
         let reader = log.open()
         let s: LogStats
-        do { s = try reader.stats() } catch { fail(tool, "\(error)") }
+        let window = fromLandmark == nil && toLandmark == nil ? nil : (fromLandmark ?? 0)...(toLandmark ?? UInt64.max)
+        do { s = try reader.stats(landmarks: window) } catch { fail(tool, "\(error)") }
         let names = s.perType.keys.sorted().map { t in (t, RecordType(rawValue: t)?.name ?? hexName(t)) }
         func f(_ v: Double, _ digits: Int = 2) -> String {
             let p = pow10(digits)
@@ -46,6 +66,7 @@ struct Stat: ParsableCommand {
         stdOut.line("file: \(reader.path)")
         stdOut.line("state: \(s.stop)")
         for l in headerText(reader.header) { stdOut.line(l) }
+        if let w = window { stdOut.line("window: landmarks \(w.lowerBound) to \(w.upperBound) (the records at those landmarks only)") }
         stdOut.line("records: \(s.records) in \(s.chunks) chunks (\(s.compressedChunks) zstd)")
         stdOut.line("record bytes: \(s.recordBytes) (\(f(s.bytesPerRecord)) per record); stored: \(s.storedBytes); "
                     + "file: \(s.fileBytes); compression ratio: \(f(s.compressionRatio, 3))")

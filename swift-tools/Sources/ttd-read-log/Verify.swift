@@ -9,7 +9,12 @@ struct Verify: ParsableCommand {
             Exit code 0 only for a sound log: closed cleanly, every chunk's \
             CRC32C right, every record decodes and re-encodes to the same \
             bytes, positions monotonic, DOMAIN_START first and END last, the \
-            stored index equal to the chunks. Otherwise 1, with the problems \
+            stored index equal to the chunks, and TT Xen's record rules hold \
+            (docs/log-format.md): landmarks step by one; every interrupt, \
+            memory write and TT-io input at its landmark's position, or placed \
+            by signature after it; no CPUID result shows RDRAND, RDSEED, HLE or \
+            RTM; END's landmark and signature counts equal the log's. \
+            Otherwise 1, with the problems \
             found (at most 20), one per line.
             """)
 

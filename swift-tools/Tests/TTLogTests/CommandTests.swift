@@ -181,6 +181,56 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(vif.stderr.contains("ttd-xl knows bridge=, mac=, ip=, script= only"), vif.stderr)
     }
 
+    /// ttd-read-log console: the TT-io bytes of the guest, output or input,
+    /// nothing else (other devices, other hypercalls, short records left out).
+    func testConsoleOutputAndInput() throws {
+        let path = temporaryDirectory() + "/c.log"
+        func ioSend(_ device: UInt32, _ text: String, at l: UInt64) -> Record {
+            var io = [UInt8](repeating: 0, count: 32)
+            withUnsafeBytes(of: device.littleEndian) { io.replaceSubrange(0..<4, with: $0) }
+            withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian) { io.replaceSubrange(4..<8, with: $0) }
+            return Record(.hypercall(Hypercall(nr: 47, args: [1, 0, 0, 0, 0, 0], ret: 0, data: io + Array(text.utf8))),
+                          at: Position(landmark: l, rip: 0x100 * l, rcx: 0))
+        }
+        let records = [
+            Record(.domainStart(DomainStart(mode: .record, memoryKB: 98304, tscKHz: 2_000_000)), at: Position(landmark: 0, rip: 0, rcx: 0)),
+            ioSend(0, "Linux version 6.1\n", at: 1),
+            ioSend(1, "not the console", at: 2),
+            Record(.hypercall(Hypercall(nr: 47, args: [2, 0, 0, 0, 0, 0], ret: 0, data: [UInt8](repeating: 65, count: 40))),
+                   at: Position(landmark: 3, rip: 0x300, rcx: 0)),
+            Record(.ttioInput(TTIOInput(device: .console, data: Array("ls\r".utf8))), at: Position(landmark: 3, rip: 0x300, rcx: 0)),
+            Record(.ttioInput(TTIOInput(device: .net, data: [1, 2, 3])), at: Position(landmark: 3, rip: 0x300, rcx: 0)),
+            ioSend(0, "# ", at: 4),
+            Record(.end(End(reason: .shutdown, landmarks: 4)), at: Position(landmark: 4, rip: 0x400, rcx: 0)),
+        ]
+        try writeLog(path, records)
+        let out = try runTool("ttd-read-log", ["console", path])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertEqual(out.stdout, "Linux version 6.1\n# ")
+        XCTAssertTrue(out.stderr.contains("20 bytes of console output"), out.stderr)
+        let input = try runTool("ttd-read-log", ["console", "--input", "-f", path])
+        XCTAssertEqual(input.status, 0, input.stderr)
+        XCTAssertEqual(input.stdout, "ls\r")
+        let lines = try runTool("ttd-read-log", ["console", "--landmarks", path])
+        XCTAssertEqual(lines.stdout, "lm:1 Linux version 6.1\\n\nlm:4 # \n")
+        // The window between two of those landmarks: its records only.
+        let all = try runTool("ttd-read-log", ["stat", path])
+        XCTAssertTrue(all.stdout.contains("records: 8 in"), all.stdout)
+        let w = try runTool("ttd-read-log", ["stat", "--from-landmark", "2", "--to-landmark", "3", path])
+        XCTAssertEqual(w.status, 0, w.stderr)
+        XCTAssertTrue(w.stdout.contains("window: landmarks 2 to 3"), w.stdout)
+        XCTAssertTrue(w.stdout.contains("records: 4 in"), w.stdout)
+        XCTAssertTrue(w.stdout.contains("landmarks: 2 to 3 (span 1)"), w.stdout)
+        XCTAssertFalse(w.stdout.contains("\nDOMAIN_START "), w.stdout)
+        XCTAssertTrue(w.stdout.contains("\nTTIO_INPUT "), w.stdout)
+        let bad = try runTool("ttd-read-log", ["stat", "--from-landmark", "3", "--to-landmark", "2", path])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("--from-landmark 3 is after --to-landmark 2"), bad.stderr)
+        let json = try runTool("ttd-read-log", ["console", "--json", path])
+        XCTAssertEqual(json.status, 64)
+        XCTAssertTrue(json.stderr.contains("it has no --json"), json.stderr)
+    }
+
     /// The --help texts, pinned: a change to the interface shows up here.
     func testHelpTextsArePinned() throws {
         let pins: [(String, [String], [String])] = [
@@ -190,7 +240,8 @@ final class CommandTests: XCTestCase {
                                                  "-n, --landmark <landmark>", "-w, --window <count>", "-i, --info",
                                                  "-v, --verbose", "--json", "--header"]),
             ("ttd-read-log", ["help", "stat"], ["[<file>]", "-f, --file <file>"]),
-            ("ttd-read-log", ["help", "verify"], ["[<file>]", "-f, --file <file>"]),
+            ("ttd-read-log", ["help", "verify"], ["[<file>]", "-f, --file <file>", "landmarks step by one"]),
+            ("ttd-read-log", ["help", "console"], ["[<file>]", "-f, --file <file>", "--input", "TTOP_io_send"]),
             ("ttd-read-log", ["help", "diff"], ["USAGE: ttd-read-log diff <a> <b>", "-w, --window <count>",
                                                 "Exit code 0 identical, 1 different, 2 an error"]),
             ("ttd-deviced", ["--help"], ["USAGE: ttd-deviced <options>", "--domain <id|name>", "waits for the next domain that ttd-xl creates",
@@ -203,6 +254,12 @@ final class CommandTests: XCTestCase {
                                             "time_travel=\"ttd_flag=1, tt_replay_flag=1\" it replays the log",
                                             "2 replay diverged", "--force", "hap (1 hardware-assisted paging, 0 shadow paging"]),
             ("ttd-xl", ["help", "console"], ["USAGE: ttd-xl console <id|name>"]),
+            ("ttd-ctl", ["--help"], ["USAGE: ttd-ctl <subcommand>", "attach", "status", "detach", "push", "badops",
+                                     "ttd-ctl push clientA"]),
+            ("ttd-ctl", ["help", "badops"], ["USAGE: ttd-ctl badops <domain> [--vcpus2 <domain> ...] [--pv <domain> ...] [--running <domain> ...]",
+                                             "END with reason DETACH", "Exit code 0 only when every answer is the documented one"]),
+            ("ttd-ctl", ["help", "push"], ["USAGE: ttd-ctl push <domain> <text> [--wait <seconds>]", "Xen keeps up to 4096 bytes"]),
+            ("ttd-ctl", ["help", "status"], ["USAGE: ttd-ctl status <domain>", "ring_waits"]),
             ("ttd-log-gen", ["--help"], ["SYNTHETIC", "generate (default)", "alter", "cut"]),
             ("ttd-log-gen", ["help", "generate"], ["SYNTHETIC", "--perturb <n>", "--no-close"]),
             ("ttd-log-gen", ["help", "alter"], ["USAGE: ttd-log-gen alter <in> <out>", "--record <n>", "--first <type>",

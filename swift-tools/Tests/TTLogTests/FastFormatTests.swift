@@ -316,6 +316,8 @@ final class FastFormatTests: XCTestCase {
         var r = VerifyReport()
         var lastLandmark: UInt64 = 0
         var lastSyncLandmark: UInt64?
+        var anchor = Position(landmark: 0, rip: 0, rcx: 0)
+        var signatures: UInt64 = 0
         var sawEnd = false
         let path = reader.path
         func problem(_ s: String) { if r.problems.count < maxProblems { r.problems.append(s) } }
@@ -345,15 +347,43 @@ final class FastFormatTests: XCTestCase {
                 if rec.type == .end { sawEnd = true }
                 if raw.position.landmark < lastLandmark { problem("\(path): \(where_): landmark goes back from \(lastLandmark)") }
                 lastLandmark = raw.position.landmark
-                if rec.type.recordClass == .landmark {
-                    if let l = lastSyncLandmark, raw.position.landmark <= l {
-                        problem("\(path): \(where_): landmark record does not advance past landmark \(l)")
+                if n == 0, rec.type == .domainStart { anchor = rec.position }
+                switch rec.payload {
+                case _ where rec.type.recordClass == .landmark:
+                    let want = (lastSyncLandmark ?? 0) &+ 1
+                    if rec.position.landmark != want {
+                        problem("\(path): \(where_): \(rec.type.name) is landmark \(rec.position.landmark), expected \(want) "
+                                + "(landmark records step by one)")
                     }
-                    lastSyncLandmark = raw.position.landmark
-                }
-                if case .interrupt(let i) = rec.payload, let sig = i.signature,
-                   sig.values[16] != rec.position.rip || sig.values[2] != rec.position.rcx {
-                    problem("\(path): \(where_): signature RIP/RCX differ from the record's position")
+                    lastSyncLandmark = rec.position.landmark
+                    anchor = rec.position
+                    if case .cpuid(let c) = rec.payload,
+                       let bits = LogReader.hiddenCPUIDBits(leaf: c.leaf, subleaf: c.subleaf, ebx: c.ebx, ecx: c.ecx) {
+                        problem("\(path): \(where_): CPUID leaf \(c.leaf) shows \(bits), which recording hides from the guest")
+                    }
+                case .interrupt(let i) where i.signature != nil:
+                    signatures += 1
+                    if i.signature!.values[16] != rec.position.rip || i.signature!.values[2] != rec.position.rcx {
+                        problem("\(path): \(where_): signature RIP/RCX differ from the record's position")
+                    }
+                    if rec.position.landmark != anchor.landmark {
+                        problem("\(path): \(where_): signature INTERRUPT not after the last landmark (\(anchor.landmark))")
+                    }
+                case _ where rec.type.recordClass == .asynchronous:
+                    if rec.position.landmark != anchor.landmark || rec.position.rip != anchor.rip || rec.position.rcx != anchor.rcx {
+                        problem("\(path): \(where_): \(rec.type.name) without a signature is not at its landmark's position "
+                                + "(lm:\(anchor.landmark) rip:\(hex(anchor.rip)) rcx:\(hex(anchor.rcx))), "
+                                + "it has rip:\(hex(rec.position.rip)) rcx:\(hex(rec.position.rcx))")
+                    }
+                case .end(let e):
+                    if e.landmarks != (lastSyncLandmark ?? 0) {
+                        problem("\(path): \(where_): END says \(e.landmarks) landmarks, the log's last landmark record is \(lastSyncLandmark ?? 0)")
+                    }
+                    if e.bySignature != signatures {
+                        problem("\(path): \(where_): END says \(e.bySignature) interrupts placed by signature, the log has \(signatures)")
+                    }
+                default:
+                    break
                 }
             }
             r.indexStored = try reader.index().stored

@@ -25,7 +25,7 @@ func sampleRecords() -> [Record] {
         Record(.cpuid(CPUID(leaf: 1, subleaf: 0, eax: 0x600f12, ebx: 0x800, ecx: 0x80202001, edx: 0x78bfbff)), at: p(3)),
         Record(.rdtsc(tsc: 0x1234_5678_9abc), at: Position(landmark: 4, rip: 1, rcx: 2, branches: 99)),
         sigRecord,
-        Record(.interrupt(Interrupt(kind: .lapic, vector: 0xec, port: 0)), at: p(4)),
+        Record(.interrupt(Interrupt(kind: .lapic, vector: 0xec, port: 0)), at: Position(landmark: 4, rip: 1, rcx: 2)),
         Record(.rdtscp(tsc: 77, aux: 3), at: p(5)),
         Record(.msrRead(index: 0xc000_0080, value: 0x501), at: p(6), outside: true),
         Record(.msrWrite(index: 0x6e0, value: 123), at: p(7)),
@@ -42,7 +42,7 @@ func sampleRecords() -> [Record] {
         Record(.ttioInput(TTIOInput(device: .net, data: [])), at: p(13)),
         Record(.divergence(Divergence(expectedType: 3, actualType: 11, reason: .type,
                                       expected: p(14), actual: Position(landmark: 14, rip: 5, rcx: 6, branches: 7))), at: p(14)),
-        Record(.end(End(reason: .diverged, code: 0, landmarks: 14, bySignature: 1)), at: p(14)),
+        Record(.end(End(reason: .diverged, code: 0, landmarks: 13, bySignature: 1)), at: p(14)),
     ]
 }
 

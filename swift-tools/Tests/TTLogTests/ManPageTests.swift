@@ -6,7 +6,8 @@ import XCTest
 final class ManPageTests: XCTestCase {
     func testDumpHelpOfTheInstalledTools() throws {
         for (tool, subcommands) in [("ttd-xl", ["console", "create"]), ("ttd-deviced", []),
-                                    ("ttd-read-log", ["diff", "print", "stat", "verify"])] {
+                                    ("ttd-read-log", ["console", "diff", "print", "stat", "verify"]),
+                                    ("ttd-ctl", ["attach", "badops", "detach", "push", "status"])] {
             let r = try runTool(tool, ["--experimental-dump-help"])
             XCTAssertEqual(r.status, 0, "\(tool): \(r.stderr)")
             let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], tool)

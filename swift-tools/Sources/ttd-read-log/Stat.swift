@@ -9,9 +9,9 @@ struct Stat: ParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() throws {
-        let reader = log.open()
+        let reader = try log.open()
         let s: LogStats
-        do { s = try reader.stats() } catch { fail(tool, "\(error)") }
+        do { s = try reader.stats() } catch { throw ToolError("\(error)") }
         let names = s.perType.keys.sorted().map { t in (t, RecordType(rawValue: t)?.name ?? hexName(t)) }
         func f(_ v: Double, _ digits: Int = 2) -> String {
             let p = pow10(digits)

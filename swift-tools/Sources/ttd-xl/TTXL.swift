@@ -61,9 +61,11 @@ struct Create: ParsableCommand {
             memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash, disk, vif \
             (bridge, mac, ip, script), hap (1 hardware-assisted paging, 0 \
             shadow paging; default: HAP when the host has it) and time_travel; \
-            any other key is refused (use xl create for such a domain). A \
-            number that is not one (memory = "lots", memory=abc) is refused \
-            naming the key; a config libxlutil cannot read is refused with \
+            every other key xl create reads (xl.cfg(5)) is refused in one \
+            line naming it and the reason (use xl create for such a domain), \
+            and a key xl does not read is refused as a likely typo. A number \
+            that is not one (memory = "lots", memory=abc) or a list given to \
+            a string key is refused naming the key; a config libxlutil cannot read is refused with \
             libxlutil's message.
 
             Creates the domain paused with libxl. With time_travel="ttd_flag=1" \

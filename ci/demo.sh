@@ -67,7 +67,11 @@ bash "$LAB_TOP/ci/mkinitramfs.sh" >"$dir/mkinitramfs.log" 2>&1 ||
 	die "the lab's initramfs did not build: see $dir/mkinitramfs.log"
 cp "$LAB_TOP/ci/demo/guest.sh" "$dir/share/scenario.sh"
 cp "$LAB_TOP/ci/dom0-lib.sh" "$dir/share/"
-tell "lab: starting QEMU$([ "$LAB_ICOUNT" = 1 ] && echo ' with the instruction counter (-icount)') (about a minute to dom0, then record and replay; at most $LAB_TIMEOUT s)"
+if [ "$LAB_ICOUNT" = 1 ]; then
+	tell "lab: starting QEMU with the instruction counter (-icount: Xen's boot takes minutes, its console countdown alone one or more; at most $LAB_TIMEOUT s in all)"
+else
+	tell "lab: starting QEMU (about a minute to dom0, then record and replay; at most $LAB_TIMEOUT s)"
+fi
 tell "lab: the whole serial console goes to $serial"
 echo 0 >"$dir/shown"
 story "$dir/shown" &
@@ -84,7 +88,7 @@ grep '^DEMO: ' "$dir/share/scenario.log" 2>/dev/null | sed -n "$((shown + 1)),\$
 [ "$rc" = 0 ] || die "the lab did not finish the demo (see the end of $serial)"
 
 st=$(cat "$dir/share/status")
-tell "done: lab up to the guest's output in ${LAB_GUEST_OUTPUT_SECS:-?} s, whole run $LAB_BOOT_SECS s"
+tell "done: the lab ran $LAB_BOOT_SECS s (dom0's paths /mnt/lab/... are these on this machine:)"
 echo "  serial console (Xen, dom0, the guest's console, every command's output): $serial"
 echo "  the demo's own output: $dir/share/scenario.log"
 for l in "$dir"/share/*.ttlog; do

@@ -3,7 +3,8 @@
 // The dom0 tools of time-traveling Xen.
 //
 //   TTLog          the log library: format, streaming writer and reader, index
-//   TTTools        shared code of the executables (output, options)
+//   TTTools        shared code of the executables (output, options, the entry point)
+//   TTLogTestSupport  the SYNTHETIC record generator (ttd-log-gen, tests)
 //   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced, ttd-ctl)
 //   CXen           Debian's libxen-dev (xenctrl, xencall, xenevtchn,
 //                  xenforeignmemory, xenlight, xlutil)
@@ -25,18 +26,26 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CXen", pkgConfig: "xenlight",
                        providers: [.apt(["libxen-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
-        .target(name: "CTTSupport",
-                cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CTTSupport"),
         .target(name: "CTTABI"),
-        .target(name: "TTLog", dependencies: ["CTTSupport", "CZstd"]),
-        .target(name: "TTTools", dependencies: ["TTLog"]),
+        .target(name: "TTLog", dependencies: [
+            "CTTSupport", "CZstd", .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "TTTools", dependencies: [
+            "TTLog",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .target(name: "TTXen", dependencies: ["CXen", "TTLog"]),
+        // The SYNTHETIC record generator: ttd-log-gen and the tests, not the TTLog product.
+        .target(name: "TTLogTestSupport", dependencies: ["TTLog"]),
         .executableTarget(name: "ttd-read-log", dependencies: [
             "TTLog", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +53,7 @@ let package = Package(
         .executableTarget(name: "ttd-deviced", dependencies: [
             "CTTSupport", "TTLog", "TTTools", "TTXen",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ttd-xl", dependencies: [
             "TTTools", "TTXen",
@@ -54,12 +64,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-log-gen", dependencies: [
-            "TTLog", "TTTools",
+            "TTLog", "TTLogTestSupport", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
         .testTarget(name: "TTLogTests", dependencies: [
-            "TTLog", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
+            .product(name: "Logging", package: "swift-log"),
+            "TTLog", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
         ]),
     ]
 )

@@ -203,3 +203,8 @@ extension LogHeader {
         }
     }
 }
+
+/// The version of the tools, written into each log header.
+public enum TTToolsVersion {
+    public static let string = "0.1.0"
+}

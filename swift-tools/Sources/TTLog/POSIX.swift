@@ -1,4 +1,9 @@
-// Every C call of TTLog, in one place: -1/errno becomes a LogError once.
+// Every system call of TTLog, in one place.  Files are swift-system's
+// `FileDescriptor` (open, pread, write, resize, stat, close: EINTR retried,
+// errors as `Errno`); flock, fsync, fadvise, rename and unlink, which
+// swift-system 1.8 lacks, are the C calls with `Errno(rawValue: errno)`.
+// Every `Errno` becomes a `LogError.system` naming the call and the path,
+// here and nowhere else.
 
 #if canImport(Glibc)
 import Glibc
@@ -7,80 +12,93 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemPackage
 
-func errnoMessage(_ e: Int32) -> String { String(cString: strerror(e)) }
+func errnoMessage(_ e: Int32) -> String { Errno(rawValue: e).description }
+
+/// Runs `body`, turning the `Errno` it throws into a `LogError.system`.
+@inline(__always)
+private func systemCall<T>(_ call: String, _ path: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as Errno {
+        throw LogError.system(call: call, path: path, errno: e.rawValue, message: e.description)
+    }
+}
+
+/// A C call's -1 as the `Errno` it left.
+private func check(_ rc: Int32) throws(Errno) {
+    if rc != 0 { throw Errno(rawValue: errno) }
+}
 
 /// An open file.  Closed by `close()` or when dropped.
 final class FileHandle {
-    let fd: Int32
+    let descriptor: FileDescriptor
     let path: String
     private var closed = false
 
-    private init(fd: Int32, path: String) {
-        self.fd = fd
+    var fd: Int32 { descriptor.rawValue }
+
+    private init(_ descriptor: FileDescriptor, path: String) {
+        self.descriptor = descriptor
         self.path = path
     }
 
-    deinit { if !closed { _ = Glibc.close(fd) } }
+    deinit { if !closed { try? descriptor.close() } }
 
-    static func failure(_ call: String, _ path: String) -> LogError {
-        let e = errno
-        return .system(call: call, path: path, errno: e, message: errnoMessage(e))
-    }
+    private static let mode = FilePermissions(rawValue: 0o644)
 
     static func openForReading(_ path: String) throws -> FileHandle {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("open", path) }
-        return FileHandle(fd: fd, path: path)
+        FileHandle(try systemCall("open", path) { try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]) },
+                   path: path)
     }
 
     static func create(_ path: String) throws -> FileHandle {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw failure("open", path) }
-        return FileHandle(fd: fd, path: path)
+        FileHandle(try systemCall("open", path) {
+            try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: mode)
+        }, path: path)
     }
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// Opens `path` for writing, creating it (`exclusive`: only if it does
     /// not exist yet), and takes an exclusive advisory lock on it (flock).
-    /// Returns nil with errno EEXIST (exclusive, the file exists) or
+    /// Throws with errno EEXIST (exclusive, the file exists) or
     /// EWOULDBLOCK (another process holds the lock).
     static func createLocked(_ path: String, exclusive: Bool) throws -> FileHandle {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : 0), 0o644)
-        guard fd >= 0 else { throw failure("open", path) }
-        let h = FileHandle(fd: fd, path: path)
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw failure("flock", path) }
+        let options: FileDescriptor.OpenOptions = exclusive ? [.create, .closeOnExec, .exclusiveCreate] : [.create, .closeOnExec]
+        let h = FileHandle(try systemCall("open", path) {
+            try FileDescriptor.open(path, .writeOnly, options: options, permissions: mode)
+        }, path: path)
+        try systemCall("flock", path) { try check(flock(h.fd, LOCK_EX | LOCK_NB)) }
         return h
     }
 
     /// Empties the file and writes from its start again.
     func truncate() throws {
-        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw FileHandle.failure("ftruncate", path) }
+        try systemCall("ftruncate", path) {
+            try descriptor.resize(to: 0)
+            _ = try descriptor.seek(offset: 0, from: .start)
+        }
     }
 
     static func unlink(_ path: String) { _ = Glibc.unlink(path) }
 
     static func rename(_ from: String, _ to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw failure("rename to \(to)", from) }
+        try systemCall("rename to \(to)", from) { try check(Glibc.rename(from, to)) }
     }
 
     var size: UInt64 {
-        get throws {
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw FileHandle.failure("fstat", path) }
-            return UInt64(st.st_size)
-        }
+        get throws { UInt64(try systemCall("fstat", path) { try descriptor.stat() }.size) }
     }
 
     /// Reads up to `count` bytes at `offset`; fewer only at the end of the file.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
         var done = 0
         while done < buffer.count {
-            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileHandle.failure("pread", path)
+            let n = try systemCall("pread", path) {
+                try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
+                                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
             }
             if n == 0 { break }
             done += n
@@ -89,19 +107,11 @@ final class FileHandle {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileHandle.failure("write", path)
-            }
-            done += n
-        }
+        _ = try systemCall("write", path) { try descriptor.writeAll(bytes) }
     }
 
     func sync() throws {
-        guard fsync(fd) == 0 else { throw FileHandle.failure("fsync", path) }
+        try systemCall("fsync", path) { try check(fsync(fd)) }
     }
 
     /// Tells the kernel the file is read front to back.
@@ -110,7 +120,7 @@ final class FileHandle {
     func close() throws {
         guard !closed else { return }
         closed = true
-        guard Glibc.close(fd) == 0 else { throw FileHandle.failure("close", path) }
+        try systemCall("close", path) { try descriptor.close() }
     }
 }
 

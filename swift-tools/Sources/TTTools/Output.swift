@@ -4,6 +4,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
 import TTLog
 
 /// Buffered standard output.
@@ -41,11 +42,42 @@ public func printError(_ line: String) {
     _ = s.withCString { write(2, $0, strlen($0)) }
 }
 
-/// The one-line failure every tool ends with: "tool: message", exit code.
-public func fail(_ tool: String, _ message: String, code: Int32 = 1) -> Never {
-    stdOut.flush()
-    printError("\(tool): \(message)")
-    exit(code)
+/// The one-line failure a command ends with: thrown from any depth of
+/// the command, printed once by `runCommand` as "tool: message" with
+/// `code` as the exit code.
+public struct ToolError: Error, CustomStringConvertible {
+    public let message: String
+    public let code: Int32
+
+    public init(_ message: String, code: Int32 = 1) {
+        self.message = message
+        self.code = code
+    }
+
+    public var description: String { message }
+}
+
+/// The entry point of a tool (its root command's `static func main()`):
+/// parses `arguments` (default: the command line), runs the command,
+/// flushes standard output, and exits: 0, a thrown `ToolError`'s code
+/// after its one line, or what swift-argument-parser says for its own
+/// errors (`ValidationError`, `ExitCode`, usage).  The only place a tool
+/// exits from, besides the daemon's session loops.
+public func runCommand<Command: ParsableCommand>(_ command: Command.Type, tool: String,
+                                                 arguments: [String]? = nil) -> Never {
+    do {
+        var parsed = try Command.parseAsRoot(arguments)
+        try parsed.run()
+        stdOut.flush()
+        exit(0)
+    } catch let failure as ToolError {
+        stdOut.flush()
+        printError("\(tool): \(failure.message)")
+        exit(failure.code)
+    } catch {
+        stdOut.flush()
+        Command.exit(withError: error)
+    }
 }
 
 /// A path's directory exists and is writable.

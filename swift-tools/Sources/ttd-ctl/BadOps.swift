@@ -41,16 +41,16 @@ struct BadOps: ParsableCommand {
     var running: [String] = []
 
     func run() throws {
-        let d = target.resolve()
+        let d = try target.resolve()
         let libxl: LibXL, host: XenHost
-        do { libxl = try LibXL(); host = try XenHost() } catch { fail(tool, "\(error)") }
+        do { libxl = try LibXL(); host = try XenHost() } catch { throw ToolError("\(error)") }
         var others: [(String, DomainID, Int32)] = []
         for (kind, names, want) in [("2-vCPU", vcpus2, EOPNOTSUPP), ("PV", pv, EOPNOTSUPP), ("running", running, EBUSY)] {
             for n in names {
-                do { others.append((kind, try libxl.domain(n), want)) } catch { fail(tool, "\(error)") }
+                do { others.append((kind, try libxl.domain(n), want)) } catch { throw ToolError("\(error)") }
             }
         }
-        var run = BadOpsRun(tt: control(), host: host, domain: d)
+        var run = BadOpsRun(tt: try control(), host: host, domain: d)
         run.all(others: others)
         stdOut.line("badops: \(run.checks) checks, \(run.failures) failed")
         if run.failures > 0 { throw ExitCode(1) }

@@ -34,17 +34,9 @@ struct Ctl: ParsableCommand {
         version: TTToolsVersion.string,
         subcommands: [Attach.self, Status.self, Detach.self, Push.self, BadOps.self])
 
-    /// Standard output is buffered (TTTools): written out before exiting.
-    static func main() {
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-            stdOut.flush()
-        } catch {
-            stdOut.flush()
-            exit(withError: error)
-        }
-    }
+    /// Standard output is buffered (TTTools): runCommand writes it out
+    /// before exiting, and prints a ToolError as one line.
+    static func main() { runCommand(Self.self, tool: tool) }
 }
 
 /// The domain argument of every subcommand.
@@ -52,19 +44,19 @@ struct DomainArgument: ParsableArguments {
     @Argument(help: ArgumentHelp("The domain, by id or name.", valueName: "domain"))
     var domain: String
 
-    /// The domain id, or one line and exit 1.
-    func resolve() -> DomainID {
+    /// The domain id; an unknown or reserved one throws (one line, exit 1).
+    func resolve() throws -> DomainID {
         if let n = UInt32(domain) {
-            guard n < 0x7ff0 else { fail(tool, "domain \(domain): not a domain id (DOMID_FIRST_RESERVED is 32752)") }
+            guard n < 0x7ff0 else { throw ToolError("domain \(domain): not a domain id (DOMID_FIRST_RESERVED is 32752)") }
             return DomainID(n)
         }
-        do { return try LibXL().domain(domain) } catch { fail(tool, "\(error)") }
+        do { return try LibXL().domain(domain) } catch { throw ToolError("\(error)") }
     }
 }
 
-/// The control handle, or one line and exit 1.
-func control() -> TTControl {
-    do { return try TTControl() } catch { fail(tool, "\(error)") }
+/// The control handle; without Xen it throws (one line, exit 1).
+func control() throws -> TTControl {
+    do { return try TTControl() } catch { throw ToolError("\(error)") }
 }
 
 struct Attach: ParsableCommand {
@@ -79,10 +71,10 @@ struct Attach: ParsableCommand {
     @OptionGroup var target: DomainArgument
 
     func run() throws {
-        let d = target.resolve()
+        let d = try target.resolve()
         do {
             try control().attach(d, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion)
-        } catch { fail(tool, "\(error)") }
+        } catch { throw ToolError("\(error)") }
         stdOut.line("domain \(d): attached (record)")
     }
 }
@@ -101,10 +93,10 @@ struct Status: ParsableCommand {
     @OptionGroup var target: DomainArgument
 
     func run() throws {
-        let d = target.resolve()
-        let tt = control()
+        let d = try target.resolve()
+        let tt = try control()
         let s: TTStatus
-        do { s = try tt.status(d) } catch { fail(tool, "\(error)") }
+        do { s = try tt.status(d) } catch { throw ToolError("\(error)") }
         var lines = ["state \(s.stateName)", "mode \(Mode(rawValue: UInt32(s.mode))?.name ?? String(s.mode))",
                      "landmarks \(s.landmarks)", "records \(s.records)", "ring_waits \(s.ringWaits)",
                      "irqs_held \(s.irqsHeld)", "irqs_by_signature \(s.irqsBySignature)", "max_hold_ns \(s.maxHoldNanoseconds)"]
@@ -131,8 +123,8 @@ struct Detach: ParsableCommand {
     @OptionGroup var target: DomainArgument
 
     func run() throws {
-        let d = target.resolve()
-        do { try control().detach(d) } catch { fail(tool, "\(error)") }
+        let d = try target.resolve()
+        do { try control().detach(d) } catch { throw ToolError("\(error)") }
         stdOut.line("domain \(d): detached")
     }
 }
@@ -174,18 +166,18 @@ struct Push: ParsableCommand {
     }
 
     func run() throws {
-        let d = target.resolve()
-        let tt = control()
+        let d = try target.resolve()
+        let tt = try control()
         let b = bytes
         let deadline = monotonicSeconds() + Double(wait)
         while true {
             let queued: Bool
             do {
                 queued = try b.withUnsafeBytes { try tt.ioPush(d, device: UInt16(TTIODevice.console.rawValue), bytes: $0) }
-            } catch { fail(tool, "\(error)") }
+            } catch { throw ToolError("\(error)") }
             if queued { break }
             if monotonicSeconds() >= deadline {
-                fail(tool, "domain \(d): Xen's console input queue stayed full for \(wait) s: the guest does not read its console")
+                throw ToolError("domain \(d): Xen's console input queue stayed full for \(wait) s: the guest does not read its console")
             }
             usleep(100_000)
         }

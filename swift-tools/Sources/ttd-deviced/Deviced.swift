@@ -100,6 +100,8 @@ struct Deviced: ParsableCommand {
             """,
         version: TTToolsVersion.string)
 
+    static func main() { runCommand(Self.self, tool: "ttd-deviced") }
+
     @Option(name: .customShort("f"), help: ArgumentHelp("The log file to write, or with --replay the recording to replay (default /var/lib/tt-xen/logs/NAME.ttlog).", valueName: "file"))
     var file: String?
 
@@ -211,17 +213,17 @@ struct Deviced: ParsableCommand {
 
     func run() throws {
         if let path = messageLogPath {
-            do { messageLog = try MessageLog(path: path) } catch { fail("ttd-deviced", "\(error)") }
+            messageLog = try MessageLog(path: path)
         }
         installSignalHandlers([SIGHUP])
-        guard domain != nil else { serveNextDomain() }
+        guard domain != nil else { return try serveNextDomain() }
         if replay {
             let session: ReplaySession
             do {
                 session = try ReplaySession(self)
             } catch {
                 if let fd = resultFD { writeLine(fd, "ttd-deviced: \(error)") }
-                fail("ttd-deviced", "\(error)")
+                throw ToolError("\(error)")
             }
             session.run()
         }
@@ -229,7 +231,7 @@ struct Deviced: ParsableCommand {
         do {
             session = try RecordSession(self)
         } catch {
-            fail("ttd-deviced", "\(error)")
+            throw ToolError("\(error)")
         }
         session.run()
     }
@@ -252,14 +254,13 @@ func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+/// `n` random bytes from the system's generator (`SystemRandomNumberGenerator`:
+/// getrandom(2) on Linux).  It never hands out zeros on failure, as a
+/// short read of /dev/urandom did: the Swift runtime stops the process
+/// instead, before any log header is written.
 func randomBytes(_ n: Int) -> [UInt8] {
-    var b = [UInt8](repeating: 0, count: n)
-    let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-    if fd >= 0 {
-        _ = b.withUnsafeMutableBytes { read(fd, $0.baseAddress, n) }
-        close(fd)
-    }
-    return b
+    var generator = SystemRandomNumberGenerator()
+    return (0..<n).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
 }
 
 func mkdirs(_ path: String) {
@@ -275,19 +276,19 @@ func mkdirs(_ path: String) {
 extension Deviced {
     /// No --domain: waits on WaitingDaemon.socketPath for ttd-xl to hand over
     /// the next time-traveling domain, then records or replays it.
-    func serveNextDomain() -> Never {
+    func serveNextDomain() throws {
         let tool = "ttd-deviced"
         mkdirs("/run/tt-xen")
         if let other = WaitingDaemon.find(), other.pid != getpid() {
             let fd = WaitingDaemon.connect()
             if fd >= 0 {
                 close(fd)
-                fail(tool, "another ttd-deviced (pid \(other.pid), log \(other.log)) waits already for the next domain")
+                throw ToolError("another ttd-deviced (pid \(other.pid), log \(other.log)) waits already for the next domain")
             }
         }
         let listener = WaitingDaemon.listen()
         guard listener >= 0 else {
-            fail(tool, "cannot listen on \(WaitingDaemon.socketPath): \(String(cString: strerror(errno))) (run it as root in dom0)")
+            throw ToolError("cannot listen on \(WaitingDaemon.socketPath): \(String(cString: strerror(errno))) (run it as root in dom0)")
         }
         let log = file ?? "/var/lib/tt-xen/logs/NAME.ttlog"
         let info = "\(getpid())\n\(file ?? "")\n"
@@ -302,21 +303,21 @@ extension Deviced {
             unlink(WaitingDaemon.infoPath)
         }
         installSignalHandlers()
-        printError("\(tool): waiting for the next time-traveling domain (ttd-xl create CONF time_travel=...); log \(log)")
+        messages().info("waiting for the next time-traveling domain (ttd-xl create CONF time_travel=...); log \(log)")
         while true {
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 2, -1) < 0 { continue }
             if fds[1].revents != 0 && takeSignals(tool: tool) {
                 cleanUp()
-                fail(tool, "signal: stopped waiting; no domain served", code: 0)
+                throw ToolError("signal: stopped waiting; no domain served", code: 0)
             }
             guard fds[0].revents != 0 else { continue }
             let conn = accept(listener, nil, nil)
             guard conn >= 0 else { continue }
             _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
             guard let line = WaitingDaemon.readLine(conn, seconds: 5), let request = WaitingDaemon.decode(line) else {
-                printError("\(tool): ignored a connection without a request")
+                messages().warning("ignored a connection without a request")
                 close(conn)
                 continue
             }
@@ -337,15 +338,15 @@ extension Deviced {
             if request["force"] == "1" { o.force = true }
             o.readyFD = conn
             o.resultFD = o.replay ? conn : nil
-            printError("\(tool): ttd-xl hands over domain \(o.domainName) to \(o.replay ? "replay" : "record")")
+            messages().info("ttd-xl hands over domain \(o.domainName) to \(o.replay ? "replay" : "record")")
             do {
                 try o.validate()
                 try o.run()
             } catch {
                 if o.replay { writeLine(conn, "\(tool): \(error)\nexit 1") }
-                fail(tool, "\(error)")
+                throw ToolError("\(error)")
             }
-            Glibc.exit(0)
+            return
         }
     }
 }

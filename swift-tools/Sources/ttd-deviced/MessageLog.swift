@@ -1,7 +1,14 @@
 // The daemon's own messages (--message-log FILE) and its signals: SIGTERM
 // and SIGINT stop it, SIGHUP reopens FILE (after logrotate moved it away).
+//
+// Messages go through swift-log (`daemonLog`, a `Logger` whose handler is
+// `MessageLogHandler`): one line "ttd-deviced: message" on standard error,
+// which --message-log puts into FILE.  The reopen works on the descriptor,
+// not in the handler, so that everything the daemon's process writes there
+// (libxl's messages too) lands in the same file after a SIGHUP.
 
 import CTTSupport
+import Logging
 import TTTools
 #if canImport(Glibc)
 import Glibc
@@ -33,9 +40,44 @@ struct MessageLog {
     }
 }
 
-struct ToolError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+/// swift-log's handler for the daemon: one line per message on standard
+/// error, "ttd-deviced: message", warnings and worse with their level
+/// ("ttd-deviced: warning: ..."), metadata appended as key=value.
+struct MessageLogHandler: LogHandler {
+    let tool: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider? = nil
+
+    init(tool: String) { self.tool = tool }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// The line a message becomes (without the newline).
+    func line(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?) -> String {
+        var all = metadata
+        if let extra { all.merge(extra) { $1 } }
+        let level = level >= .warning ? "\(level): " : ""
+        let fields = all.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        return "\(tool): \(level)\(message)\(fields)"
+    }
+
+    func log(event: LogEvent) {
+        printError(line(level: event.level, message: event.message, metadata: event.metadata))
+    }
+}
+
+/// swift-log set up once for the process: every `Logger` gets a
+/// `MessageLogHandler` that names its label at the start of the line.
+private let loggingBootstrapped: Void = LoggingSystem.bootstrap { MessageLogHandler(tool: $0) }
+
+/// The logger of `tool` ("ttd-deviced": "ttd-deviced: message").
+func messages(_ tool: String = "ttd-deviced") -> Logger {
+    loggingBootstrapped
+    return Logger(label: tool)
 }
 
 /// The message log SIGHUP reopens, when --message-log is given.
@@ -64,6 +106,7 @@ func installSignalHandlers(_ signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
 /// says whether one asks the daemon to stop (SIGTERM, SIGINT).
 func takeSignals(tool: String = "ttd-deviced") -> Bool {
     var stop = false
+    let log = messages(tool)
     var b = [UInt8](repeating: 0, count: 16)
     while true {
         let n = read(signalPipe[0], &b, b.count)
@@ -71,15 +114,15 @@ func takeSignals(tool: String = "ttd-deviced") -> Bool {
         guard n > 0 else { break }
         for sig in b[0..<n].map(Int32.init) {
             if sig != SIGHUP { stop = true; continue }
-            guard let log = messageLog else {
-                printError("\(tool): SIGHUP: no --message-log to reopen; ignored")
+            guard let file = messageLog else {
+                log.notice("SIGHUP: no --message-log to reopen; ignored")
                 continue
             }
             do {
-                try log.reopen()
-                printError("\(tool): SIGHUP: reopened \(log.path)")
+                try file.reopen()
+                log.info("SIGHUP: reopened \(file.path)")
             } catch {
-                printError("\(tool): SIGHUP: \(error); messages stay where they went")
+                log.warning("SIGHUP: \(error); messages stay where they went")
             }
         }
     }

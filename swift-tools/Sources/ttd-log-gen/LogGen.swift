@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import TTLog
+import TTLogTestSupport
 import TTTools
 
 @main
@@ -21,6 +22,8 @@ struct LogGenTool: ParsableCommand {
         version: TTToolsVersion.string,
         subcommands: [LogGen.self, Alter.self, Cut.self],
         defaultSubcommand: LogGen.self)
+
+    static func main() { runCommand(Self.self, tool: "ttd-log-gen") }
 }
 
 struct LogGen: ParsableCommand {
@@ -91,7 +94,7 @@ struct LogGen: ParsableCommand {
         do {
             writer = try LogWriter(path: output, header: header,
                                    options: .init(chunkSize: chunkSize, zstd: zstd))
-        } catch { fail("ttd-log-gen", "\(error)") }
+        } catch { throw ToolError("\(error)") }
         var gen = SyntheticRecords(seed: seed, mode: mode)
         let limitBytes = size.flatMap(parseSize)
         let limitRecords = records.map { $0 - 1 }
@@ -113,7 +116,7 @@ struct LogGen: ParsableCommand {
             try writer.append(end)
             n += 1
             if noClose { try writer.abandon() } else { try writer.close() }
-        } catch { fail("ttd-log-gen", "\(error)") }
+        } catch { throw ToolError("\(error)") }
         printError("ttd-log-gen: wrote \(n) SYNTHETIC records (\(writer.rawBytes) bytes, \(writer.storedBytes) stored) to "
                    + (noClose ? writer.incompletePath : writer.path))
     }
@@ -195,7 +198,7 @@ struct Alter: ParsableCommand {
                            + "(outside), not one it compares: a replay will not diverge at this record (use --field rip)")
             }
             printError("ttd-log-gen: wrote \(n) records to \(output)")
-        } catch { fail("ttd-log-gen", "\(error)") }
+        } catch { throw ToolError("\(error)") }
     }
 }
 
@@ -235,7 +238,7 @@ struct Cut: ParsableCommand {
             stdOut.line("\(output): \(r.wholeChunks) whole chunks, \(r.records) records, "
                         + "last landmark \(r.lastLandmark.map(String.init) ?? "none")")
             stdOut.flush()
-        } catch { fail("ttd-log-gen", "\(error)") }
+        } catch { throw ToolError("\(error)") }
     }
 }
 

@@ -32,7 +32,7 @@ struct Console: ParsableCommand {
     }
 
     func run() throws {
-        let reader = log.open()
+        let reader = try log.open()
         let cursor = RecordCursor(reader)
         var bytes = 0
         do {
@@ -43,17 +43,17 @@ struct Console: ParsableCommand {
                     stdOut.line("lm:\(r.position.landmark) " + escaped(b))
                     continue
                 }
-                b.withUnsafeBytes { p in
+                try b.withUnsafeBytes { p in
                     var done = 0
                     while done < p.count {
                         let n = write(1, p.baseAddress! + done, p.count - done)
-                        if n <= 0 { fail(tool, "standard output: \(String(cString: strerror(errno)))") }
+                        if n <= 0 { throw ToolError("standard output: \(String(cString: strerror(errno)))") }
                         done += n
                     }
                 }
             }
         } catch {
-            fail(tool, "\(error)")
+            throw ToolError("\(error)")
         }
         stdOut.flush()
         noteStop(reader, cursor.stop)

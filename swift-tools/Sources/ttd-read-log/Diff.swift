@@ -34,10 +34,10 @@ struct Diff: ParsableCommand {
     }
 
     func run() throws {
-        func open(_ p: String) -> LogReader {
-            do { return try LogReader(path: p) } catch { fail(tool, "\(error)", code: 2) }
+        func open(_ p: String) throws -> LogReader {
+            do { return try LogReader(path: p) } catch { throw ToolError("\(error)", code: 2) }
         }
-        let ra = open(a), rb = open(b)
+        let ra = try open(a), rb = try open(b)
         // The recording a log stands for: its own id, or the one it replays.
         func recording(_ r: LogReader) -> [UInt8] {
             r.header.originalLogID.isEmpty ? r.header.logID : r.header.originalLogID
@@ -46,7 +46,7 @@ struct Diff: ParsableCommand {
             printError("\(tool): note: \(a) and \(b) are not of the same recording (log ids differ)")
         }
         let d: LogDiff
-        do { d = try diffLogs(ra, rb, window: window) } catch { fail(tool, "\(error)", code: 2) }
+        do { d = try diffLogs(ra, rb, window: window) } catch { throw ToolError("\(error)", code: 2) }
         if json {
             func list(_ rs: [Record]) -> String { "[" + rs.map { $0.json() }.joined(separator: ",") + "]" }
             var o = "{\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"identical\":\(d.identical)"

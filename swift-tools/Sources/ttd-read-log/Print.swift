@@ -53,7 +53,7 @@ struct Print: ParsableCommand {
     }
 
     func run() throws {
-        let reader = log.open()
+        let reader = try log.open()
         let counter = reader.domainStart()?.counter ?? .none
         // Each record is written straight from its bytes into the output
         // buffer (RecordFormatter): what Record.shortLine, infoLine,
@@ -88,7 +88,7 @@ struct Print: ParsableCommand {
                 noteStop(reader, stop)
             }
         } catch {
-            fail(tool, "\(error)")
+            throw ToolError("\(error)")
         }
     }
 }

@@ -85,15 +85,7 @@ struct ReadLog: ParsableCommand {
     }
 
     static func main() {
-        let args = rewrite(Array(CommandLine.arguments.dropFirst()))
-        do {
-            var command = try parseAsRoot(args)
-            try command.run()
-            stdOut.flush()
-        } catch {
-            stdOut.flush()
-            exit(withError: error)
-        }
+        runCommand(Self.self, tool: tool, arguments: rewrite(Array(CommandLine.arguments.dropFirst())))
     }
 }
 
@@ -130,20 +122,20 @@ struct LogOptions: ParsableArguments {
     }
 
     /// Opens the log the options name, or fails with one line.
-    func open() -> LogReader {
-        let base = openLog(file)
+    func open() throws -> LogReader {
+        let base = try openLog(file)
         guard replay || replayLog != nil else { return base }
-        if let replayLog { return openLog(replayLog) }
+        if let replayLog { return try openLog(replayLog) }
         guard let path = ReplayLogName.newest(log: file, guest: base.header.guestName) else {
             let first = ReplayLogName.path(log: file, guest: base.header.guestName, number: 0)
-            fail(tool, "\(first): no replay log beside \(file) (a replay writes it there; name another with -r PATH)")
+            throw ToolError("\(first): no replay log beside \(file) (a replay writes it there; name another with -r PATH)")
         }
-        return openLog(path)
+        return try openLog(path)
     }
 }
 
 /// Opens a log; FILE.incomplete stands in for a missing FILE, with a note.
-func openLog(_ path: String) -> LogReader {
+func openLog(_ path: String) throws -> LogReader {
     var p = path
     if !fileExists(p) && fileExists(p + ".incomplete") {
         printError("\(tool): \(p) does not exist; reading \(p).incomplete (not closed cleanly: recording crashed or is still running)")
@@ -152,7 +144,7 @@ func openLog(_ path: String) -> LogReader {
     do {
         return try LogReader(path: p)
     } catch {
-        fail(tool, "\(error)")
+        throw ToolError("\(error)")
     }
 }
 

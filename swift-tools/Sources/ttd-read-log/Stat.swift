@@ -28,10 +28,10 @@ struct Stat: ParsableCommand {
     }
 
     func run() throws {
-        let reader = log.open()
+        let reader = try log.open()
         let s: LogStats
         let window = fromLandmark == nil && toLandmark == nil ? nil : (fromLandmark ?? 0)...(toLandmark ?? UInt64.max)
-        do { s = try reader.stats(landmarks: window) } catch { fail(tool, "\(error)") }
+        do { s = try reader.stats(landmarks: window) } catch { throw ToolError("\(error)") }
         let names = s.perType.keys.sorted().map { t in (t, RecordType(rawValue: t)?.name ?? hexName(t)) }
         func f(_ v: Double, _ digits: Int = 2) -> String {
             let p = pow10(digits)

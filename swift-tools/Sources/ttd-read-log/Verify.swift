@@ -21,7 +21,7 @@ struct Verify: ParsableCommand {
     @OptionGroup var log: LogOptions
 
     func run() throws {
-        let reader = log.open()
+        let reader = try log.open()
         let r = reader.verify()
         var problems = r.problems
         if !r.stop.isClean { problems.append("\(reader.path): \(r.stop)") }
@@ -35,8 +35,8 @@ struct Verify: ParsableCommand {
             for p in problems.dropLast() { stdOut.line(p) }
         }
         if !problems.isEmpty {
-            if log.json { fail(tool, "\(reader.path): not sound (\(problems.count) problems)") }
-            fail(tool, problems.last!)
+            if log.json { throw ToolError("\(reader.path): not sound (\(problems.count) problems)") }
+            throw ToolError(problems.last!)
         }
     }
 }

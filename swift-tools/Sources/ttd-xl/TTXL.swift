@@ -25,13 +25,9 @@ struct TTXL: ParsableCommand {
             """,
         version: TTToolsVersion.string,
         subcommands: [Create.self, Console.self])
-}
 
-/// The config keys ttd-xl understands; any other is refused.
-let supportedKeys: Set<String> = [
-    "name", "type", "kernel", "ramdisk", "cmdline", "extra", "root", "memory", "maxmem", "vcpus",
-    "on_poweroff", "on_reboot", "on_crash", "disk", "vif", "hap", "time_travel",
-]
+    static func main() { runCommand(Self.self, tool: "ttd-xl") }
+}
 
 /// -q and -V of every subcommand: what ttd-xl says on standard error
 /// besides its errors and results.
@@ -65,9 +61,11 @@ struct Create: ParsableCommand {
             memory, maxmem, vcpus, on_poweroff, on_reboot, on_crash, disk, vif \
             (bridge, mac, ip, script), hap (1 hardware-assisted paging, 0 \
             shadow paging; default: HAP when the host has it) and time_travel; \
-            any other key is refused (use xl create for such a domain). A \
-            number that is not one (memory = "lots", memory=abc) is refused \
-            naming the key; a config libxlutil cannot read is refused with \
+            every other key xl create reads (xl.cfg(5)) is refused in one \
+            line naming it and the reason (use xl create for such a domain), \
+            and a key xl does not read is refused as a likely typo. A number \
+            that is not one (memory = "lots", memory=abc) or a list given to \
+            a string key is refused naming the key; a config libxlutil cannot read is refused with \
             libxlutil's message.
 
             Creates the domain paused with libxl. With time_travel="ttd_flag=1" \
@@ -172,19 +170,23 @@ struct Create: ParsableCommand {
             return o
         }
         let cfg: DomainConfig
-        do { cfg = try DomainConfig(path: config, overrides: fixed) } catch { fail(tool, "\(error)") }
+        do { cfg = try DomainConfig(path: config, overrides: fixed) } catch { throw ToolError("\(error)") }
         var keys = overrides.map { String($0.split(separator: "=", maxSplits: 1)[0]).trimmingCharacters() }
         if let text = readFile(config) { keys += configKeys(text) }
-        for k in keys where !supportedKeys.contains(k) {
-            fail(tool, "\(config): key '\(k)' is not supported by ttd-xl (it knows: \(supportedKeys.sorted().joined(separator: ", "))); "
-                 + "for such a domain use 'xl create \(config)'")
+        for k in keys {
+            if let why = refusal(ofKey: k, in: config) { throw ToolError(why) }
+        }
+        // A string key given a list (name = [ "a" ]): libxlutil's string
+        // getter finds nothing there (xl warns and goes on without it).
+        for k in stringKeys where keys.contains(k) && cfg.string(k) == nil {
+            throw ToolError("\(config): \(k) must be a string (\(k) = \"...\"), not a list")
         }
         let tt: TimeTravelOption
-        do { tt = try TimeTravelOption(parsing: cfg.string("time_travel") ?? "") } catch { fail(tool, "\(config): \(error)") }
+        do { tt = try TimeTravelOption(parsing: cfg.string("time_travel") ?? "") } catch { throw ToolError("\(config): \(error)") }
 
         var spec = DomainSpec()
         spec.name = cfg.string("name") ?? ""
-        guard !spec.name.isEmpty else { fail(tool, "\(config): no name = \"...\"") }
+        guard !spec.name.isEmpty else { throw ToolError("\(config): no name = \"...\"") }
         spec.type = cfg.string("type") ?? "pv"
         spec.kernel = cfg.string("kernel")
         spec.ramdisk = cfg.string("ramdisk")
@@ -199,24 +201,24 @@ struct Create: ParsableCommand {
             spec.maxMemoryMB = try cfg.integer("maxmem", range: 1...(1 << 30))
             spec.vcpus = try cfg.integer("vcpus", range: 1...4096) ?? 1
             spec.hap = try cfg.integer("hap", range: 0...1).map { $0 == 1 }
-        } catch { fail(tool, "\(error)") }
-        func action(_ key: String, _ dflt: ShutdownAction) -> ShutdownAction {
+        } catch { throw ToolError("\(error)") }
+        func action(_ key: String, _ dflt: ShutdownAction) throws -> ShutdownAction {
             guard let v = cfg.string(key) else { return dflt }
             guard let a = ShutdownAction(rawValue: v) else {
-                fail(tool, "\(config): \(key) = \"\(v)\": one of \(ShutdownAction.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ToolError("\(config): \(key) = \"\(v)\": one of \(ShutdownAction.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return a
         }
-        spec.onPoweroff = action("on_poweroff", .destroy)
-        spec.onReboot = action("on_reboot", .restart)
-        spec.onCrash = action("on_crash", .destroy)
+        spec.onPoweroff = try action("on_poweroff", .destroy)
+        spec.onReboot = try action("on_reboot", .restart)
+        spec.onCrash = try action("on_crash", .destroy)
         spec.disks = cfg.list("disk") ?? []
         for v in cfg.list("vif") ?? [] {
             var nic: [String: String] = [:]
             for item in v.split(separator: ",") {
                 let kv = item.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters() }
                 guard kv.count == 2, ["bridge", "mac", "ip", "script"].contains(kv[0]) else {
-                    fail(tool, "\(config): vif '\(v)': ttd-xl knows bridge=, mac=, ip=, script= only; use xl create for this domain")
+                    throw ToolError("\(config): vif '\(v)': ttd-xl knows bridge=, mac=, ip=, script= only; use xl create for this domain")
                 }
                 nic[kv[0]] = kv[1]
             }
@@ -233,10 +235,10 @@ struct Create: ParsableCommand {
         output.detail("time_travel: \(describe(tt))")
         if tt.enabled {
             guard spec.type == "pvh" else {
-                fail(tool, "\(config): time travel needs type = \"pvh\" (this config has type = \"\(spec.type)\")")
+                throw ToolError("\(config): time travel needs type = \"pvh\" (this config has type = \"\(spec.type)\")")
             }
             guard spec.vcpus == 1 else {
-                fail(tool, "\(config): time travel needs vcpus = 1 (this config has vcpus = \(spec.vcpus))")
+                throw ToolError("\(config): time travel needs vcpus = 1 (this config has vcpus = \(spec.vcpus))")
             }
         }
 
@@ -246,7 +248,7 @@ struct Create: ParsableCommand {
             do {
                 recording = try findRecording(name: spec.name)
                 let r = recording!
-                if let why = replayRefusal(of: r.header, path: r.path) { fail(tool, "replay refused: \(why)") }
+                if let why = replayRefusal(of: r.header, path: r.path) { throw ToolError("replay refused: \(why)") }
                 if let c = tt.counter {
                     printError("\(tool): note: tt_counter=\(c.rawValue) ignored: a replay attaches with the counter "
                                + "the recording was made with (its DOMAIN_START says it)")
@@ -254,10 +256,10 @@ struct Create: ParsableCommand {
                 if let m = replayMismatch(header: r.header, kernel: try FileDigest(file: spec.kernel),
                                           ramdisk: try FileDigest(file: spec.ramdisk), config: try FileDigest(file: config),
                                           memoryBytes: nil) {
-                    fail(tool, "replay refused: \(m)")
+                    throw ToolError("replay refused: \(m)")
                 }
                 output.detail("replaying \(r.path): the SHA-256 of kernel, ramdisk and config match its header")
-            } catch { fail(tool, "\(error)") }
+            } catch { throw ToolError("\(error)") }
         }
 
         // Recording: never over an existing log (ttd-deviced refuses too,
@@ -266,13 +268,13 @@ struct Create: ParsableCommand {
             var path = log ?? "/var/lib/tt-xen/logs/\(spec.name).ttlog"
             if log == nil, let w = WaitingDaemon.find(), !w.log.isEmpty { path = w.log }
             for p in [path, path + ".incomplete"] where fileExists(p) {
-                fail(tool, "\(p) exists already; a recording never overwrites a log (remove it, or give --force "
+                throw ToolError("\(p) exists already; a recording never overwrites a log (remove it, or give --force "
                      + "to replace it); no domain created")
             }
         }
 
         if dryRun {
-            showDryRun(spec, cfg, tt, recording: recording)
+            try showDryRun(spec, cfg, tt, recording: recording)
             return
         }
 
@@ -282,7 +284,7 @@ struct Create: ParsableCommand {
             libxl = try LibXL(verbosity: output.verbose)
             output.detail("creating domain \(spec.name) with libxl, paused")
             domid = try libxl.create(spec, diskConfig: cfg)
-        } catch { fail(tool, "\(error)") }
+        } catch { throw ToolError("\(error)") }
         output.info("created domain \(domid) (\(spec.name)), paused")
 
         if let r = recording {
@@ -290,7 +292,7 @@ struct Create: ParsableCommand {
             let memory = (try? XenHost())?.domainInfo(domid).map { $0.maxPages * 4096 }
             if let memory, let m = replayMemoryMismatch(header: r.header, memoryBytes: memory) {
                 try? libxl.destroy(domid)
-                fail(tool, "replay refused: \(m) (memory = \(spec.memoryMB) in \(config)); domain \(domid) destroyed")
+                throw ToolError("replay refused: \(m) (memory = \(spec.memoryMB) in \(config)); domain \(domid) destroyed")
             }
         }
 
@@ -301,7 +303,7 @@ struct Create: ParsableCommand {
             } catch {
                 printError("\(tool): \(error)")
                 try? libxl.destroy(domid)
-                fail(tool, "domain \(domid) (\(spec.name)) destroyed: it must not run \(recording == nil ? "unrecorded" : "unreplayed")")
+                throw ToolError("domain \(domid) (\(spec.name)) destroyed: it must not run \(recording == nil ? "unrecorded" : "unreplayed")")
             }
         }
         let pty = daemon?.pty
@@ -310,7 +312,7 @@ struct Create: ParsableCommand {
             output.detail("unpausing domain \(domid)")
             do { try libxl.unpause(domid) } catch {
                 try? libxl.destroy(domid)
-                fail(tool, "\(error); domain \(domid) destroyed")
+                throw ToolError("\(error); domain \(domid) destroyed")
             }
             output.info("domain \(domid) (\(spec.name)) running\(tt.enabled ? (recording == nil ? ", recorded" : ", replayed") : "")")
         }
@@ -321,32 +323,32 @@ struct Create: ParsableCommand {
                 return
             }
             if console, let pty {
-                relayConsole(pty, tool: tool, forwardInput: false)
+                try relayConsole(pty, tool: tool, forwardInput: false)
                 output.info("console closed; waiting for the replay's result (ttd-deviced pid \(d.pid))")
             }
             let (code, result) = d.wait()
             stdOut.flush()
             printError("\(tool): \(result)")
-            Glibc.exit(code)
+            throw ExitCode(code)
         }
         if console {
             if let pty {
                 // A recording's console closes when its daemon ends it: the
                 // daemon's exit code is ours (a log it could not write, a
                 // guest stopped for a full ring, is a failure, not exit 0).
-                if relayConsole(pty, tool: tool, forwardInput: true), let d = daemon {
+                if try relayConsole(pty, tool: tool, forwardInput: true), let d = daemon {
                     let (code, result) = d.wait()
                     stdOut.flush()
                     if code != 0 { printError("\(tool): the recording failed: \(result)") }
-                    Glibc.exit(code)
+                    throw ExitCode(code)
                 }
-                Glibc.exit(0)
+                return
             } else {
                 let args = ["xl", "console", String(domid.rawValue)]
                 output.detail("running \(shellCommand(args))")
                 var cargs = args.map { strdup($0) } + [nil]
                 execvp("xl", &cargs)
-                fail(tool, "cannot run xl console: \(String(cString: strerror(errno)))")
+                throw ToolError("cannot run xl console: \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -524,9 +526,9 @@ extension Create {
     /// -n: libxl's JSON of the domain config on standard output, what would
     /// be done on standard error (unless -q); nothing is created.
     func showDryRun(_ spec: DomainSpec, _ cfg: DomainConfig, _ tt: TimeTravelOption,
-                    recording: (path: String, header: LogHeader)?) {
+                    recording: (path: String, header: LogHeader)?) throws {
         let json: String
-        do { json = try LibXL.configJSON(spec, diskConfig: cfg) } catch { fail("ttd-xl", "\(error)") }
+        do { json = try LibXL.configJSON(spec, diskConfig: cfg) } catch { throw ToolError("\(error)") }
         stdOut.line(json.hasSuffix("\n") ? String(json.dropLast()) : json)
         stdOut.flush()
         let say = { (line: String) in output.info("dry run: " + line) }
@@ -657,21 +659,16 @@ struct Console: ParsableCommand {
         if let n = UInt32(domain) {
             domid = n
         } else {
-            do { domid = try LibXL(verbosity: output.verbose).domain(domain).rawValue } catch { fail("ttd-xl", "\(error)") }
+            do { domid = try LibXL(verbosity: output.verbose).domain(domain).rawValue } catch { throw ToolError("\(error)") }
             output.detail("domain \(domain) is domain \(domid)")
         }
         let named = UInt32(domain) == nil ? "domain \(domid) (\(domain))" : "domain \(domid)"
         guard let pty = readFile("/run/tt-xen/domain-\(domid).pty")?.trimmingCharacters() else {
-            fail("ttd-xl", "\(named) has no TT-io console (not recorded by ttd-deviced with --console-pty); try xl console \(domain)")
+            throw ToolError("\(named) has no TT-io console (not recorded by ttd-deviced with --console-pty); try xl console \(domain)")
         }
         output.detail("\(named): TT-io console \(pty) (Ctrl-] leaves)")
-        attachConsole(pty, tool: "ttd-xl")
+        try relayConsole(pty, tool: "ttd-xl", forwardInput: true)
     }
-}
-
-struct ToolError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }
 
 /// ttd-deviced beside this executable, else from PATH.
@@ -706,20 +703,15 @@ func readFile(_ path: String) -> String? {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// Relays the terminal and a console pty until Ctrl-] or the pty closes, then exits.
-func attachConsole(_ pty: String, tool: String) -> Never {
-    relayConsole(pty, tool: tool, forwardInput: true)
-    exit(0)
-}
 
 /// Relays the terminal and a console pty until Ctrl-] or the pty closes.
 /// `forwardInput` false: what is typed is not sent (a replayed guest's input
 /// comes from the log), only Ctrl-] is looked for.  Returns true when the
 /// pty closed (the daemon ended the console), false on Ctrl-].
 @discardableResult
-func relayConsole(_ pty: String, tool: String, forwardInput: Bool) -> Bool {
+func relayConsole(_ pty: String, tool: String, forwardInput: Bool) throws -> Bool {
     let fd = open(pty, O_RDWR | O_NOCTTY | O_CLOEXEC)
-    guard fd >= 0 else { fail(tool, "cannot open the console \(pty): \(String(cString: strerror(errno)))") }
+    guard fd >= 0 else { throw ToolError("cannot open the console \(pty): \(String(cString: strerror(errno)))") }
     var saved = termios()
     let isTTY = isatty(0) == 1 && tcgetattr(0, &saved) == 0
     if isTTY {

@@ -175,7 +175,7 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("is not KEY=0 or KEY=1"), bad.stderr)
         let key = try runTool("ttd-xl", ["create", conf, "cpus=2"])
         XCTAssertEqual(key.status, 1)
-        XCTAssertTrue(key.stderr.contains("key 'cpus' is not supported by ttd-xl"), key.stderr)
+        XCTAssertTrue(key.stderr.contains("key 'cpus' refused: ttd-xl does not place or schedule vCPUs"), key.stderr)
         XCTAssertTrue(key.stderr.contains("use 'xl create \(conf)'"), key.stderr)
         let vif = try runTool("ttd-xl", ["create", conf, "vif=['model=e1000']"])
         XCTAssertTrue(vif.stderr.contains("ttd-xl knows bridge=, mac=, ip=, script= only"), vif.stderr)

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+import TTLogTestSupport
 
 /// The fast output path of ttd-read-log (records checked and printed from
 /// their bytes: RawRecord.check/quickType, TextWriter, RecordFormatter,

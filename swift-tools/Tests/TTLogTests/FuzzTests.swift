@@ -2,6 +2,7 @@ import CTTSupport
 import Foundation
 import XCTest
 @testable import TTLog
+import TTLogTestSupport
 
 /// A deterministic random-mutation fuzzer for the reader, bounded in time.
 /// TTLOG_FUZZ_SECONDS sets the budget (default 3; `make check` gives 30).

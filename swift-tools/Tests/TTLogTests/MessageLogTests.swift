@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ttd_deviced
+import Logging
 import TTTools
 
 /// Issue 10: ttd-deviced's SIGHUP reopens its message log (after
@@ -89,5 +90,18 @@ final class MessageLogTests: XCTestCase {
         XCTAssertTrue(contents(path).contains("signal: stopped waiting; no domain served"), contents(path))
         XCTAssertFalse(contents(path + ".1").contains("SIGHUP: reopened"), contents(path + ".1"))
         XCTAssertNil(WaitingDaemon.find())
+    }
+
+    /// swift-log's lines: "tool: message", the level from warning up,
+    /// metadata as key=value (the handler's and the message's, sorted).
+    func testMessageLogHandlerLines() {
+        var h = MessageLogHandler(tool: "ttd-deviced")
+        XCTAssertEqual(h.line(level: .info, message: "recording domain 3", metadata: nil), "ttd-deviced: recording domain 3")
+        XCTAssertEqual(h.line(level: .notice, message: "n", metadata: nil), "ttd-deviced: n")
+        XCTAssertEqual(h.line(level: .warning, message: "disk full", metadata: nil), "ttd-deviced: warning: disk full")
+        XCTAssertEqual(h.line(level: .error, message: "e", metadata: nil), "ttd-deviced: error: e")
+        h[metadataKey: "domain"] = "3"
+        XCTAssertEqual(h.line(level: .info, message: "m", metadata: ["log": "a.ttlog"]), "ttd-deviced: m domain=3 log=a.ttlog")
+        XCTAssertTrue(messages("test").handler is MessageLogHandler, "swift-log bootstrapped with the daemon's handler")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+import TTLogTestSupport
 
 /// Decodes one encoded record as the reader does.
 func decodeRecord(_ bytes: [UInt8]) throws -> Record {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+import TTLogTestSupport
 
 final class RobustnessTests: XCTestCase {
     /// A small log of several chunks.

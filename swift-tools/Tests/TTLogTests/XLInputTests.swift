@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import TTLog
 import TTXen
+@testable import ttd_xl
 
 /// Issue 10: ttd-xl and ttd-deviced on bad input (no Xen on the test
 /// machine: everything here fails before libxl, or at libxl_ctx_alloc).
@@ -66,6 +67,59 @@ final class XLInputTests: XCTestCase {
         try write(conf, "name = \"clientA\"\ntype = \"pvh\"\nhap = 0\nkernel = \"/boot/vmlinuz\"\n")
         let inFile = try runTool("ttd-xl", ["create", conf])
         XCTAssertTrue(lastLine(inFile).hasPrefix("ttd-xl: libxl_ctx_alloc"), inFile.stderr)
+    }
+
+    /// Every key xl create reads is honoured or refused with a reason,
+    /// in one line naming it; a key xl does not know is refused as a typo.
+    func testEveryXLKeyIsHonouredOrRefusedNamingIt() throws {
+        let dir = temporaryDirectory()
+        let conf = dir + "/clientA.conf"
+        let base = "name = \"clientA\"\ntype = \"pvh\"\nkernel = \"/boot/vmlinuz\"\n"
+        for (line, text) in [("pci = [ '01:00.0' ]", "key 'pci' refused: it passes host hardware into the domain"),
+                             ("vnc = 1", "key 'vnc' refused: it configures an HVM guest's"),
+                             ("cpuid = \"host,tm=0\"", "key 'cpuid' refused: it changes the virtual CPU"),
+                             ("bootloader = \"pygrub\"", "key 'bootloader' refused: ttd-xl boots kernel= directly"),
+                             ("vtpm = [ 'backend=0' ]", "key 'vtpm' refused: ttd-xl connects disks, vifs and the TT-io console only"),
+                             ("on_watchdog = \"destroy\"", "key 'on_watchdog' refused: ttd-xl does not stay behind"),
+                             ("memroy = 128", "key 'memroy' is not an xl.cfg key (xl would ignore it; a typo?)")] {
+            try write(conf, base + line + "\n")
+            let r = try runTool("ttd-xl", ["create", conf])
+            XCTAssertEqual(r.status, 1, "\(line): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("ttd-xl: \(conf): \(text)"), "\(line): \(r.stderr)")
+        }
+        // The same refusal for an override on the command line.
+        try write(conf, base)
+        let o = try runTool("ttd-xl", ["create", conf, "maxvcpus=2"])
+        XCTAssertEqual(o.status, 1, o.stderr)
+        XCTAssertTrue(o.stderr.hasPrefix("ttd-xl: \(conf): key 'maxvcpus' refused: ttd-xl does not place"), o.stderr)
+        // A string key given a list.
+        try write(conf, base + "ramdisk = [ \"/boot/initrd\" ]\n")
+        let list = try runTool("ttd-xl", ["create", conf])
+        XCTAssertEqual(list.status, 1, list.stderr)
+        XCTAssertEqual(list.stderr, "ttd-xl: \(conf): ramdisk must be a string (ramdisk = \"...\"), not a list\n")
+        // Every honoured key together gets past the checks, as far as libxl.
+        try write(conf, base + "ramdisk = \"/boot/initrd\"\ncmdline = \"console=hvc0\"\nmemory = 128\nmaxmem = 128\n"
+                  + "vcpus = 1\nhap = 1\non_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n"
+                  + "disk = [ 'phy:/dev/vg/a,xvda,w' ]\nvif = [ 'bridge=xenbr0' ]\n")
+        let ok = try runTool("ttd-xl", ["create", conf])
+        XCTAssertEqual(ok.status, 1, ok.stderr)
+        XCTAssertTrue(lastLine(ok).hasPrefix("ttd-xl: libxl_ctx_alloc"), ok.stderr)
+    }
+
+    /// The table covers every key Xen 4.17's xl_parse.c reads (a sample
+    /// from each family), and refuses none that ttd-xl honours.
+    func testTheKeyTableKnowsXLsKeys() {
+        for k in ["acpi", "bios", "boot", "builder", "channel", "cpus", "device_model_version", "dtdev", "e820_host",
+                  "gic_version", "iomem", "max_grant_frames", "nestedhvm", "p9", "pool", "pvshim", "seclabel",
+                  "serial", "soundhw", "spice", "tsc_mode", "usbdev", "uuid", "vfb", "viridian", "vif2", "vnuma",
+                  "vpmu", "vsnd", "vuart", "xen_platform_pci"] {
+            guard case .refused(let why)? = xlConfigKeys[k] else { return XCTFail("\(k): not refused") }
+            XCTAssertFalse(why.isEmpty, k)
+        }
+        for k in stringKeys where k != "time_travel" { XCTAssertEqual(xlConfigKeys[k], .honoured, k) }
+        XCTAssertNil(refusal(ofKey: "time_travel", in: "c.conf"))
+        XCTAssertEqual(xlConfigKeys.count, 158)
     }
 
     func testConsoleTakesANameOrAnID() throws {

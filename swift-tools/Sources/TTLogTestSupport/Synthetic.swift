@@ -1,3 +1,5 @@
+import TTLog
+
 // SYNTHETIC logs for tests and benchmarks: records with a realistic mix,
 // made up by a seeded generator.  Not a recording of anything: the header
 // says so (`synthetic`), and ttd-read-log prints it.
@@ -154,9 +156,4 @@ public func syntheticHeader(mode: Mode, guest: String = "synthetic", seed: UInt6
     h.cpuidPolicy = [CPUIDLeaf(leaf: 0, subleaf: 0, eax: 0xd, ebx: 0x6874_7541, ecx: 0x444d_4163, edx: 0x6974_6e65),
                      CPUIDLeaf(leaf: 1, subleaf: 0, eax: 0x0060_0f12, ebx: 0x0800, ecx: 0x8020_2001, edx: 0x078b_fbff)]
     return h
-}
-
-/// The version of the tools, written into each log header.
-public enum TTToolsVersion {
-    public static let string = "0.1.0"
 }

@@ -1,3 +1,4 @@
+# lab-timeout: 600
 # Scenario "ttop" (runs in the lab's dom0): the tt_op hypercall's control
 # side and whole recordings by the product daemon:
 #   - every bad input gets its documented error (ttd-ctl badops), also on
@@ -7,6 +8,9 @@
 #     landmarks step by one, every asynchronous record at its landmark or
 #     by signature, END's counts equal to the log's), END says SHUTDOWN
 #     code 0 (poweroff), and it holds RDTSC and HYPERCALL records;
+#   - a full disk (a 1 MiB tmpfs): the daemon stops with one line naming
+#     ENOSPC, the guest waits for room and never runs unrecorded, the
+#     .incomplete log reads up to its last whole chunk;
 #   - recordings ended from outside, with ttd-deviced started by hand:
 #     ttd-ctl detach (END DETACH; with the smallest ring and a slow writer,
 #     ttd-deviced's test option --test-drain-limit, so that the guest waits
@@ -127,6 +131,48 @@ lab_check "slow writer: the guest waited for room (ring_waits ${waits:-?}, RING_
 echo "slow_drain_ring_waits=${waits:-0}" >>figures.txt
 lab_check "detached guest $name went on and powered off" lab_wait_gone "$name" 120
 xl destroy "$name" >/dev/null 2>&1
+# A full disk (a 1 MiB tmpfs): ttd-deviced cannot write the log, says so
+# in one line and exits non-zero; the guest then fills its ring and waits
+# for room: it never runs unrecorded; the .incomplete log reads up to its
+# last whole chunk.
+mkdir -p /mnt/full
+if mount -t tmpfs -o size=1m tmpfs /mnt/full; then
+	flog=/mnt/full/full.ttlog
+	xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=record\"" >/dev/null 2>&1
+	domid=$(xl domid "$name")
+	ttd-deviced -f "$flog" --domain "$domid" 2>deviced-full.txt &
+	pid=$!
+	t=0
+	while ! grep -q 'recording domain' deviced-full.txt && [ $t -lt 30 ]; do sleep 1; t=$((t + 1)); done
+	xl unpause "$domid"
+	t=0
+	while kill -0 $pid 2>/dev/null && [ $t -lt 180 ]; do sleep 1; t=$((t + 1)); done
+	kill -0 $pid 2>/dev/null && kill -9 $pid
+	wait $pid
+	rc=$?
+	cat deviced-full.txt
+	lab_check "full disk: ttd-deviced stops with a non-zero exit (exit $rc)" [ $rc != 0 ]
+	lab_check "full disk: it names the cause (no space left on device)" grep -q -i 'no space left' deviced-full.txt
+	# The ring fills within seconds at this workload's rate; then the vCPU waits.
+	sleep 10
+	c1=$(xl list "$domid" | awk 'NR == 2 { print $6 }')
+	sleep 5
+	c2=$(xl list "$domid" | awk 'NR == 2 { print $6 }')
+	ttd-ctl status "$domid" >status-full.txt 2>&1
+	cat status-full.txt
+	lab_check "full disk: the guest waits for room (CPU time $c1 -> $c2 s)" [ -n "$c1" -a "$c1" = "$c2" ]
+	lab_check "full disk: Xen says the vCPU waits on its ring" grep -q -i 'ring.wait' status-full.txt
+	ls -l /mnt/full
+	ttd-read-log stat -f "$flog.incomplete" >stat-full.txt 2>&1
+	rc=$?
+	tail -n 3 stat-full.txt
+	lab_check "full disk: the .incomplete log reads (ttd-read-log stat, exit $rc)" [ $rc = 0 ]
+	lab_check "full disk: ... up to its last whole chunk (the reader's note)" grep -q 'read up to the end of chunk' stat-full.txt
+	xl destroy "$domid" >/dev/null 2>&1
+	umount /mnt/full
+else
+	lab_not_ok "full disk: cannot mount a tmpfs on /mnt/full"
+fi
 # xl destroy while recorded and mapped: END (CRASH); once the daemon has
 # unmapped the ring, the domain is really gone (no zombie held by the ring).
 end_during destroy "xl destroy" crash

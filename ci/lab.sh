@@ -90,6 +90,14 @@ for n in "${names[@]}"; do
 	fi
 done
 
+# scenario_timeout NAME: its "# lab-timeout: N" header, or LAB_TIMEOUT.
+scenario_timeout() {
+	local f
+	f=$(dom0_script "$1")
+	[ -n "$f" ] || f=$SCEN_DIR/$1.host.sh
+	sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n 1 | grep . || echo "$LAB_TIMEOUT"
+}
+
 # run_scenario NAME: boot the lab (or run the host script) for one
 # scenario; its report (the PASS/FAIL line, its ok/not ok lines, on a
 # failure the end of the serial console) goes to $LAB_OUT/NAME.report.
@@ -115,9 +123,9 @@ run_scenario() {
 			for f in ${LAB_SHARE_FILES:-}; do
 				cp "$f" "$share/" || die "LAB_SHARE_FILES: cannot copy $f"
 			done
-			# A scenario may need longer than LAB_TIMEOUT: "# lab-timeout: N".
-			tmo=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
-			if [ -n "$tmo" ] && [ "$tmo" -gt "$LAB_TIMEOUT" ]; then :; else tmo=$LAB_TIMEOUT; fi
+			# A scenario may need longer than LAB_TIMEOUT, never less.
+			tmo=$(scenario_timeout "$n")
+			[ "$tmo" -gt "$LAB_TIMEOUT" ] || tmo=$LAB_TIMEOUT
 			# "# lab-icount: 1": QEMU counts instructions (see LAB_ICOUNT).
 			icnt=$(sed -n 's/^# lab-icount: *\([01]\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
 			if (LAB_ICOUNT=${icnt:-$LAB_ICOUNT} LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
@@ -164,12 +172,6 @@ if [ -n "${LAB_LIVE:-}" ]; then
 	exec 3>&1
 	export LAB_LIVE_FD=3
 fi
-scenario_timeout() {
-	local f
-	f=$(dom0_script "$1")
-	[ -n "$f" ] || f=$SCEN_DIR/$1.host.sh
-	sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n 1 | grep . || echo "$LAB_TIMEOUT"
-}
 mapfile -t order < <(for n in "${names[@]}"; do echo "$(scenario_timeout "$n") $n"; done |
 	sort -s -k1,1nr | cut -d' ' -f2)
 print_report() {

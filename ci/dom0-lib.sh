@@ -159,14 +159,15 @@ lab_tt_pair() {
 	rm -f "$log" "$log".*
 	extra="extra=\"console=hvc0 tt.autorun=$autorun\""
 	# LAB_TT_RECORD: more of the recording's time_travel (e.g. ", tt_counter=none").
-	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 "time_travel=\"ttd_flag=1${LAB_TT_RECORD:-}\"" "$extra" --log "$log"
+	# LAB_PAIR_HAP: the paging of both runs ("hap=0" for shadow paging).
+	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 "time_travel=\"ttd_flag=1${LAB_TT_RECORD:-}\"" "$extra" ${LAB_PAIR_HAP:+"$LAB_PAIR_HAP"} --log "$log"
 	local rsecs=$LAB_SECS
 	LAB_PAIR_RECORD_RUN=$LAB_RUN_SECS
 	if [ "$LAB_RC" != 0 ] || ! [ -f "$log" ] || ! grep -q TT-GUEST-DONE "$pair-record.console"; then
 		lab_not_ok "$pair: recorded (exit $LAB_RC, log $([ -f "$log" ] && echo closed || echo missing))"
 		return 1
 	fi
-	LAB_INPUT= lab_tt_create "$cfg" "$pair-replay" 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" --log "$log"
+	LAB_INPUT= lab_tt_create "$cfg" "$pair-replay" 600 'time_travel="ttd_flag=1, tt_replay_flag=1"' "$extra" ${LAB_PAIR_HAP:+"$LAB_PAIR_HAP"} --log "$log"
 	LAB_PAIR_REPLAY_RUN=$LAB_RUN_SECS
 	LAB_PAIR_SIG=$(sed -n 's/.*placed by signature[^0-9]*\([0-9][0-9]*\).*/\1/p' "$pair-replay.txt" \
 		"/var/log/xen/ttd-deviced-$(lab_cfg_name "$cfg").log" 2>/dev/null | tail -n 1)
@@ -190,4 +191,28 @@ lab_tt_pair() {
 		ok=1
 	fi
 	return $ok
+}
+
+# lab_suite PAGING PAIR...: replay-suite's record/replay pairs (issue 9) on
+# PAGING (hap or shadow). A PAIR is NAME:AUTORUN[:INPUT]. Prints the
+# determinism score (faithful pairs / pairs) and records it in figures.txt.
+lab_suite() {
+	local paging=$1 spec pair rest autorun input pairs=0 same=0 hap=
+	shift
+	[ "$paging" = shadow ] && hap=hap=0
+	for spec in "$@"; do
+		pair=${spec%%:*}
+		rest=${spec#*:}
+		autorun=${rest%%:*}
+		input=
+		[ "$autorun" = "$rest" ] || input=${rest#*:}
+		pairs=$((pairs + 1))
+		echo "=== pair $pair (tt.autorun=$autorun, $paging paging)"
+		if LAB_PAIR_HAP=$hap lab_tt_pair /etc/xen/clientA.conf "$pair" "$autorun" "$input"; then
+			same=$((same + 1))
+		fi
+	done
+	echo "determinism score: $same/$pairs identical record/replay pairs ($paging paging)"
+	echo "suite_${paging}_identical=$same" >>figures.txt
+	echo "suite_${paging}_pairs=$pairs" >>figures.txt
 }

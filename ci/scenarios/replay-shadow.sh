@@ -1,0 +1,11 @@
+# lab-timeout: 1800
+# lab-known-failing: being measured (December 2026, session 5)
+# lab-icount: 1
+# Scenario "replay-shadow" (runs in the lab's dom0): replay-suite's six
+# record/replay pairs with the guest on shadow paging (hap=0), where Xen's
+# shadow code, not the CPU's nested paging, takes the guest's page faults
+# (each shadow fill is an exit Xen must tell apart from a guest #PF).
+. ./dom0-lib.sh
+
+lab_suite shadow shell:suite-shell cpu:bench-cpu sleep:bench-idle input:ttio:hello-replay fork:suite-fork spin:spin
+lab_done

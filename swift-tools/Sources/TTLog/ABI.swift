@@ -7,7 +7,7 @@
 /// Constants of `tt.h`.
 public enum TTABI {
     /// `TT_INTERFACE_VERSION`.
-    public static let interfaceVersion: UInt32 = 3
+    public static let interfaceVersion: UInt32 = 4
     /// `__HYPERVISOR_tt_op`.
     public static let hypercallNumber = 47
     /// `TT_REC_HDR_SIZE`: bytes of a record header.

@@ -13,7 +13,10 @@ public struct DomainID: RawRepresentable, Hashable, Sendable, CustomStringConver
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     public init(_ v: UInt32) { rawValue = v }
-    public var description: String { String(rawValue) }
+    public var description: String { self == .ownDomain ? "DOMID_SELF" : String(rawValue) }
+
+    /// DOMID_SELF: the caller's own domain (the doorbell's port lives there).
+    public static let ownDomain = DomainID(0x7FF0)
 }
 
 /// `tt_op` sub-operations of the dom0 control side (tt.h).
@@ -167,32 +170,39 @@ public final class TTControl {
     }
 
     /// TTOP_attach (struct xen_tt_attach: domid, mode, interface_version,
-    /// flags, bound_us, counter, pad).  `counter` is a `TT_COUNTER_*`; Xen
-    /// answers -ENODEV when this host does not offer it.  `flags` must be zero.
+    /// flags, bound_us, counter, tsc_khz).  `counter` is a `TT_COUNTER_*`;
+    /// Xen answers -ENODEV when this host does not offer it.  `flags` must
+    /// be zero.  `tscKHz` is the guest's TSC frequency (a replay passes its
+    /// recording's), 0 for the host's.
     public func attach(_ domain: DomainID, mode: UInt16, interfaceVersion: UInt32, flags: UInt32 = 0,
-                       boundMicroseconds: UInt32 = 0, counter: UInt32 = 0) throws {
+                       boundMicroseconds: UInt32 = 0, counter: UInt32 = 0, tscKHz: UInt32 = 0) throws {
         try call(.attach, domain: domain) { p in
             TTControl.encodeAttach(into: p, mode: mode, interfaceVersion: interfaceVersion, flags: flags,
-                                   boundMicroseconds: boundMicroseconds, counter: counter)
+                                   boundMicroseconds: boundMicroseconds, counter: counter, tscKHz: tscKHz)
         }
     }
 
+    /// The guest TSC frequencies `attach` accepts besides 0 (TT_TSC_KHZ_MIN..MAX).
+    public static let tscKHzRange: ClosedRange<UInt64> = 1_000...100_000_000
+
     /// The IN fields of struct xen_tt_attach after domid (offset 0), into a
-    /// zeroed block of `attachSize` bytes or more (the pad stays zero).
+    /// zeroed block of `attachSize` bytes or more.
     public static func encodeAttach(into p: UnsafeMutableRawPointer, mode: UInt16, interfaceVersion: UInt32,
-                                    flags: UInt32, boundMicroseconds: UInt32, counter: UInt32) {
+                                    flags: UInt32, boundMicroseconds: UInt32, counter: UInt32, tscKHz: UInt32 = 0) {
         p.storeBytes(of: mode, toByteOffset: 2, as: UInt16.self)
         p.storeBytes(of: interfaceVersion, toByteOffset: 4, as: UInt32.self)
         p.storeBytes(of: flags, toByteOffset: 8, as: UInt32.self)
         p.storeBytes(of: boundMicroseconds, toByteOffset: 12, as: UInt32.self)
         p.storeBytes(of: counter, toByteOffset: 16, as: UInt32.self)
+        p.storeBytes(of: tscKHz, toByteOffset: 20, as: UInt32.self)
     }
 
     /// `sizeof(struct xen_tt_attach)`.
     public static let attachSize = 24
 
     /// TTOP_ring_setup (struct xen_tt_ring_setup: domid, ring, nr_pages IN; port OUT).
-    /// Returns the doorbell's port in the TT domain.
+    /// Returns the doorbell's port, in the caller's own port space: bind it
+    /// with `EventChannel(domain: .ownDomain, remotePort:)`.
     public func ringSetup(_ domain: DomainID, ring: UInt16, pages: UInt32) throws -> UInt32 {
         try call(.ringSetup, domain: domain) { p in
             p.storeBytes(of: ring, toByteOffset: 2, as: UInt16.self)

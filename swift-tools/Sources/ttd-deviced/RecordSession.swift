@@ -76,7 +76,7 @@ struct RecordSession {
         let port = try tt.ringSetup(domain, ring: TTControlABI.ringLog, pages: UInt32(o.ringPages + 1))
         ring = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: o.ringPages + 1)
         consumer = try RingConsumer(control: ring.control, data: ring.data, dataBytes: ring.dataBytes)
-        doorbell = try EventChannel(domain: domain, remotePort: port)
+        doorbell = try EventChannel(domain: .ownDomain, remotePort: port)
 
         var h = LogHeader()
         h.mode = .record

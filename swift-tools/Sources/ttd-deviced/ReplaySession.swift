@@ -125,10 +125,15 @@ final class ReplaySession {
         if let c = o.counter, c.attempts.first != start.counter {
             printError("\(tool): note: --counter \(c.rawValue) ignored: replay uses the recording's (\(start.counter.name))")
         }
+        // The guest's TSC runs at the recorded frequency, whatever this host's.
+        guard TTControl.tscKHzRange.contains(start.tscKHz) else {
+            throw ReplayError("\(original): its DOMAIN_START gives a guest TSC frequency of \(start.tscKHz) kHz, "
+                              + "outside \(TTControl.tscKHzRange) kHz: the log is damaged")
+        }
         do {
             try tt.attach(domain, mode: UInt16(Mode.replay.rawValue), interfaceVersion: TTABI.interfaceVersion,
                           flags: start.attachFlags, boundMicroseconds: start.boundMicroseconds,
-                          counter: start.counter.rawValue)
+                          counter: start.counter.rawValue, tscKHz: UInt32(start.tscKHz))
         } catch let e as XenError where e.errno == ENODEV {
             let how = start.counter == .instructions
                 ? "boot Xen with tt_counter=icount under QEMU -icount shift=0"
@@ -157,7 +162,7 @@ final class ReplaySession {
         replayRing = try MappedRing(domain: domain, ring: TTControlABI.ringReplay, pages: pages)
         consumer = try RingConsumer(control: logRing.control, data: logRing.data, dataBytes: logRing.dataBytes)
         producer = try RingProducer(control: replayRing.control, data: replayRing.data, dataBytes: replayRing.dataBytes)
-        doorbell = try EventChannel(domain: domain, remotePort: port)
+        doorbell = try EventChannel(domain: .ownDomain, remotePort: port)
 
         // The replay log: the recording's header, as a replay of it.
         var h = LogHeader()

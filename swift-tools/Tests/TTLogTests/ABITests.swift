@@ -169,7 +169,7 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.flags), 8)
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.bound_us), 12)
         XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.counter), 16)
-        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.pad), 20)
+        XCTAssertEqual(MemoryLayout<xen_tt_attach>.offset(of: \.tsc_khz), 20)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.ring), 2)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.nr_pages), 4)
         XCTAssertEqual(MemoryLayout<xen_tt_ring_setup>.offset(of: \.port), 8)
@@ -218,7 +218,8 @@ final class ControlABITests: XCTestCase {
         block.withUnsafeMutableBytes { b in
             b.storeBytes(of: UInt16(5), toByteOffset: 0, as: UInt16.self)      // domid, as TTControl.call writes it
             TTControl.encodeAttach(into: b.baseAddress!, mode: UInt16(TT_MODE_REPLAY), interfaceVersion: TTABI.interfaceVersion,
-                                   flags: 0, boundMicroseconds: 2500, counter: UInt32(TT_COUNTER_ICOUNT))
+                                   flags: 0, boundMicroseconds: 2500, counter: UInt32(TT_COUNTER_ICOUNT),
+                                   tscKHz: 2_000_000)
         }
         let a = block.withUnsafeBytes { $0.loadUnaligned(as: xen_tt_attach.self) }
         XCTAssertEqual(a.domid, 5)
@@ -227,7 +228,9 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(a.flags, 0)
         XCTAssertEqual(a.bound_us, 2500)
         XCTAssertEqual(a.counter, UInt32(TT_COUNTER_ICOUNT))
-        XCTAssertEqual(a.pad, 0)
+        XCTAssertEqual(a.tsc_khz, 2_000_000)
+        XCTAssertEqual(UInt64(TT_TSC_KHZ_MIN), TTControl.tscKHzRange.lowerBound)
+        XCTAssertEqual(UInt64(TT_TSC_KHZ_MAX), TTControl.tscKHzRange.upperBound)
         XCTAssertTrue(block[TTControl.attachSize...].allSatisfy { $0 == 0 })
     }
 }

@@ -68,7 +68,7 @@ struct tt_ring {
     uint8_t *data;              /* pages 1.. */
     uint32_t size;              /* data bytes, power of 2 */
     uint64_t prod;              /* Xen's copy of ctl->prod */
-    evtchn_port_t port;         /* doorbell, in the TT domain */
+    evtchn_port_t port;         /* doorbell, in the daemon's domain */
 };
 
 /*
@@ -276,6 +276,13 @@ struct tt_domain {
     /* ring_lock: the log ring and its producer. */
     spinlock_t ring_lock;
     struct tt_ring log;
+    /*
+     * The domain whose port space holds the doorbell (log.port): the
+     * daemon's, which called TTOP_ring_setup; referenced until
+     * tt_ring_destroy().  The TT domain's own ports stay as they would be
+     * unrecorded.
+     */
+    struct domain *door_d;
     uint64_t records;           /* records written (PAD not counted) */
     uint64_t dropped;           /* records refused: no ring, ended, full */
     bool lost;                  /* a live domain's record was refused */
@@ -356,7 +363,7 @@ void tt_exit_done(struct tt_domain *t);
 
 /* ring.c, for tt.c (tt_lock held where noted). */
 int tt_ring_create(struct tt_domain *t, unsigned int nr_pages,
-                   domid_t remote);                      /* tt_lock */
+                   struct domain *cd);                   /* tt_lock */
 void tt_ring_destroy(struct tt_domain *t);   /* t unhooked, d paused */
 void tt_write_end(struct tt_domain *t, unsigned int reason,
                   unsigned int code);

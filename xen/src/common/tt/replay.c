@@ -1115,7 +1115,7 @@ void tt_replay_exit_done(struct tt_domain *t, struct vcpu *v)
     spin_unlock(&t->ring_lock);
 
     if ( kick )
-        notify_via_xen_event_channel(t->d, t->log.port);
+        notify_via_xen_event_channel(t->door_d, t->log.port);
 }
 
 void tt_replay_notify(struct tt_domain *t, struct vcpu *v)

@@ -52,7 +52,7 @@ static uint64_t ring_used(const struct tt_ring *r)
 static void ring_kick(const struct tt_domain *t)
 {
     if ( t->log.nr_pages )
-        notify_via_xen_event_channel(t->d, t->log.port);
+        notify_via_xen_event_channel(t->door_d, t->log.port);
 }
 
 /*
@@ -312,19 +312,47 @@ bool tt_ring_waiting(struct tt_domain *t)
 }
 
 /*
+ * The TT domain whose doorbell is port of cd, or NULL.  tt_lock held: a
+ * domain's tt and its doorbell do not change under it.
+ */
+static struct tt_domain *tt_by_doorbell(const struct domain *cd,
+                                        unsigned int port)
+{
+    struct tt_domain *t = NULL;
+    struct domain *d;
+
+    ASSERT(spin_is_locked(&tt_lock));
+
+    rcu_read_lock(&domlist_read_lock);
+    for_each_domain ( d )
+        if ( d->tt && d->tt->door_d == cd && d->tt->log.nr_pages &&
+             d->tt->log.port == port )
+        {
+            t = d->tt;
+            break;
+        }
+    rcu_read_unlock(&domlist_read_lock);
+
+    return t;
+}
+
+/*
  * The daemon kicked the doorbell (it advanced cons while producer_waiting
  * was set): let the vCPU run again once the ring is below half full.
- * Runs on the daemon's CPU; v is the TT vCPU.
+ * Runs on the daemon's CPU; dv is a vCPU of the daemon's domain, whose
+ * port space holds the doorbell.
  */
-static void cf_check tt_ring_notify(struct vcpu *v, unsigned int port)
+static void cf_check tt_ring_notify(struct vcpu *dv, unsigned int port)
 {
     struct tt_domain *t;
+    struct vcpu *v;
 
     spin_lock(&tt_lock);
-    t = v->domain->tt;
-    if ( t && t->rp.ring.nr_pages && t->log.port == port )
+    t = tt_by_doorbell(dv->domain, port);
+    v = t ? t->d->vcpu[0] : NULL;
+    if ( t && t->rp.ring.nr_pages )
         tt_replay_notify(t, v);
-    if ( t && t->log.nr_pages && t->log.port == port )
+    if ( t )
     {
         bool resume = false;
 
@@ -434,7 +462,7 @@ int tt_replay_ring_create(struct tt_domain *t, unsigned int nr_pages)
     rc = ring_alloc(t->d, nr_pages, &r);
     if ( rc )
         return rc;
-    /* One doorbell for both rings: the guest's ports stay as recorded. */
+    /* One doorbell for both rings. */
     r.port = t->log.port;
 
     spin_lock(&t->ring_lock);
@@ -445,7 +473,15 @@ int tt_replay_ring_create(struct tt_domain *t, unsigned int nr_pages)
     return 0;
 }
 
-int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
+/*
+ * The log ring, its first record, and the doorbell: an event channel in the
+ * port space of cd (the caller of TTOP_ring_setup, the daemon's domain),
+ * which the daemon binds as an interdomain channel to itself.  Not in the
+ * TT domain's port space: there it would take a port the guest would have
+ * had unrecorded, and move every port the guest binds after it.
+ */
+int tt_ring_create(struct tt_domain *t, unsigned int nr_pages,
+                   struct domain *cd)
 {
     struct domain *d = t->d;
     struct tt_ring r;
@@ -470,15 +506,18 @@ int tt_ring_create(struct tt_domain *t, unsigned int nr_pages, domid_t remote)
     if ( rc )
         return rc;
 
-    rc = alloc_unbound_xen_event_channel(d, 0, remote, tt_ring_notify);
+    rc = alloc_unbound_xen_event_channel(cd, 0, cd->domain_id,
+                                         tt_ring_notify);
     if ( rc < 0 )
     {
         ring_free(&r);
         return rc;
     }
     r.port = rc;
+    get_knownalive_domain(cd);
 
     spin_lock(&t->ring_lock);
+    t->door_d = cd;
     t->log = r;
     /* The first record of every log. */
     ring_put(t, TT_REC_DOMAIN_START, 0, &zero, &start, sizeof(start),
@@ -496,7 +535,9 @@ void tt_ring_destroy(struct tt_domain *t)
     ring_free(&t->rp.ring);
     if ( !t->log.nr_pages )
         return;
-    free_xen_event_channel(t->d, t->log.port);
+    free_xen_event_channel(t->door_d, t->log.port);
+    put_domain(t->door_d);
+    t->door_d = NULL;
     /* dom0's mappings keep their own references: the pages outlive us. */
     ring_free(&t->log);
 }

@@ -112,7 +112,9 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
 
     rc = -EINVAL;
     if ( (op.mode != TT_MODE_RECORD && op.mode != TT_MODE_REPLAY) ||
-         op.flags || op.pad )
+         op.flags ||
+         (op.tsc_khz &&
+          (op.tsc_khz < TT_TSC_KHZ_MIN || op.tsc_khz > TT_TSC_KHZ_MAX)) )
         goto out;
     rc = -EACCES; /* as domctl does for its interface version */
     if ( op.interface_version != TT_INTERFACE_VERSION )
@@ -170,10 +172,15 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
          v->runstate.time[RUNSTATE_running] )
         goto unlock;
 
-    /* RDTSC and RDTSCP exit: the TSC is emulated for d. */
-    if ( d->arch.tsc_mode != TSC_MODE_ALWAYS_EMULATE )
+    /*
+     * RDTSC and RDTSCP exit: the TSC is emulated for d, at the frequency
+     * asked for (a replay: the recording's) or the host's.  d has not run,
+     * so restarting its TSC at 0 here changes nothing it saw.
+     */
+    if ( d->arch.tsc_mode != TSC_MODE_ALWAYS_EMULATE ||
+         (op.tsc_khz && op.tsc_khz != d->arch.tsc_khz) )
     {
-        rc = tsc_set_info(d, TSC_MODE_ALWAYS_EMULATE, 0, 0, 0);
+        rc = tsc_set_info(d, TSC_MODE_ALWAYS_EMULATE, 0, op.tsc_khz, 0);
         if ( rc )
             goto unlock;
     }
@@ -425,7 +432,7 @@ static long tt_ring_setup(XEN_GUEST_HANDLE_PARAM(void) arg)
         goto unlock;
 
     if ( op.ring == TT_RING_LOG )
-        rc = tt_ring_create(t, op.nr_pages, current->domain->domain_id);
+        rc = tt_ring_create(t, op.nr_pages, current->domain);
     else
         rc = tt_replay_ring_create(t, op.nr_pages);
     if ( rc )

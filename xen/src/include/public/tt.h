@@ -36,7 +36,7 @@
  * Interface version.  Checked by TTOP_attach, written into every ring
  * and log.  Any change to a structure or constant below bumps it.
  */
-#define TT_INTERFACE_VERSION 0x00000003U
+#define TT_INTERFACE_VERSION 0x00000004U
 
 /*
  * The guest's side of it (TTOP_info, TTOP_io_*: what a TT guest kernel
@@ -144,9 +144,18 @@ struct xen_tt_attach {
     uint32_t flags;             /* IN: must be zero */
     uint32_t bound_us;          /* IN: liveness bound, guest us; 0: 10000 */
     uint32_t counter;           /* IN: TT_COUNTER_* */
-    uint32_t pad;               /* must be zero */
+    uint32_t tsc_khz;           /* IN: guest TSC frequency; 0: the host's */
 };
 typedef struct xen_tt_attach xen_tt_attach_t;
+
+/*
+ * xen_tt_attach.tsc_khz: the frequency of the TSC the guest sees (RDTSC is
+ * emulated for a TT domain), TT_TSC_KHZ_MIN..TT_TSC_KHZ_MAX, or 0 for the
+ * host's.  A replay passes its recording's (TT_REC_DOMAIN_START.tsc_khz),
+ * so the guest's TSC frequency is the recorded one on any host.
+ */
+#define TT_TSC_KHZ_MIN      1000U       /* 1 MHz */
+#define TT_TSC_KHZ_MAX      100000000U  /* 100 GHz */
 
 
 /*
@@ -178,16 +187,17 @@ typedef struct xen_tt_attach xen_tt_attach_t;
  * XENMEM_acquire_resource:
  *   xenforeignmemory_map_resource(fmem, domid, TT_RESOURCE_TYPE, ring, 0,
  *                                 nr_pages, &addr, PROT_READ|PROT_WRITE, 0)
- * The event channel is unbound in the TT domain, remote end the caller:
- * the daemon binds it with xenevtchn_bind_interdomain(domid, port).
+ * The event channel (the doorbell) is unbound in the caller's own port
+ * space, remote end the caller itself: the daemon binds it with
+ * xenevtchn_bind_interdomain(DOMID_SELF, port).  The TT domain's own ports
+ * are the ones it would have unrecorded.
  * Setting up TT_RING_LOG writes TT_REC_DOMAIN_START.  A recorded domain
  * runs once TT_RING_LOG exists, a replayed one once both TT_RING_LOG and
  * TT_RING_REPLAY exist (TTOP_attach keeps it paused until then, so that it
  * never runs unrecorded or unreplayed); a replayed domain then also waits
  * until the replay ring holds TT_EXIT_MAX_BYTES of records or eof is set.
  * TT_RING_REPLAY exists only in replay mode, and shares TT_RING_LOG's
- * doorbell: both setups return the same port, so that the guest's own event
- * channel ports are the same in record and replay (one port is taken).
+ * doorbell: both setups return the same port.
  * arg: struct xen_tt_ring_setup (IN/OUT).
  * Errors: -EPERM, -ESRCH, -ENOENT not attached, -EINVAL bad ring, bad
  * nr_pages or non-zero padding, -E2BIG nr_pages above TT_RING_MAX_PAGES,
@@ -216,7 +226,7 @@ struct xen_tt_ring_setup {
     domid_t domid;              /* IN */
     uint16_t ring;              /* IN: TT_RING_* */
     uint32_t nr_pages;          /* IN: 1 + data pages, data pages a power of 2 */
-    uint32_t port;              /* OUT: doorbell (evtchn_port_t), in TT domain */
+    uint32_t port;              /* OUT: doorbell (evtchn_port_t), caller's */
     uint32_t pad;               /* must be zero */
     uint64_aligned_t pad1;      /* must be zero (was a frame list) */
 };

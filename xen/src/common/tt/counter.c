@@ -145,13 +145,75 @@ void tt_counter_exit(struct tt_domain *t, struct vcpu *v)
         t->counter_min = n;
 }
 
+/* The TT vCPU's own exit, with the instruction counter. */
+static struct tt_domain *emulate_counted(const struct vcpu *v)
+{
+    struct tt_domain *t = v->domain->tt;
+
+    if ( !t || v != current || !t->in_exit ||
+         t->counter != TT_COUNTER_ICOUNT )
+        return NULL;
+
+    return t;
+}
+
+void tt_emulate_start(struct vcpu *v, const struct cpu_user_regs *regs)
+{
+    struct tt_domain *t = emulate_counted(v);
+
+    if ( !t )
+        return;
+    t->emul_rip = regs->rip;
+    t->emul_rcx = regs->rcx;
+}
+
+/*
+ * Count what Xen's emulator retired for the guest as QEMU's -icount counts
+ * the same instructions run by the CPU: an instruction that completed is
+ * one; a REP string instruction is one per iteration, plus one when it
+ * completes by running out of RCX (QEMU translates a REP under icount as
+ * one iteration per translation block, and the block that finds RCX zero
+ * counts too).  An emulation that retired nothing (RIP and RCX as they
+ * were: Xen will let the guest try again) counts nothing.
+ */
+void tt_emulate_done(struct vcpu *v, unsigned int opcode,
+                     const struct cpu_user_regs *regs)
+{
+    struct tt_domain *t = emulate_counted(v);
+    uint64_t reps = 0, n;
+    bool string, done;
+
+    if ( !t )
+        return;
+
+    /* MOVS, STOS, INS: the string instructions that write memory. */
+    string = opcode == 0xa4 || opcode == 0xa5 || opcode == 0xaa ||
+             opcode == 0xab || opcode == 0x6c || opcode == 0x6d;
+    done = regs->rip != t->emul_rip;
+    if ( string && regs->rcx != t->emul_rcx )
+    {
+        reps = t->emul_rcx - regs->rcx;
+        /* A 32-bit address size counts in ECX. */
+        if ( reps > t->emul_rcx )
+            reps = (uint32_t)reps;
+    }
+
+    if ( reps )
+        n = reps + (done && !regs->rcx);
+    else
+        n = done;
+
+    t->count += n;
+    t->emulated += n;
+}
+
 void tt_counter_report(const struct tt_domain *t)
 {
     if ( t->counter == TT_COUNTER_NONE )
         return;
     printk(XENLOG_INFO "tt: %pd: counter: fewest per exit %"PRIu64
-           ", short exits %"PRIu64"\n", t->d, t->counter_min,
-           t->counter_short);
+           ", short exits %"PRIu64", %"PRIu64" emulated by Xen\n", t->d,
+           t->counter_min, t->counter_short, t->emulated);
 }
 
 /*

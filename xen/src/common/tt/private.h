@@ -221,6 +221,8 @@ struct tt_domain {
     uint64_t count;
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */
     uint64_t counter_min;       /* fewest counted in one exit */
+    uint64_t emul_rip, emul_rcx; /* tt_emulate_start(): before Xen emulates */
+    uint64_t emulated;          /* guest instructions Xen emulated, counted */
     struct xen_tt_pos pos;      /* position of the latest landmark */
     struct xen_tt_pos lm_pos;   /* ... in its own record: with the count
                                  * since the previous landmark */

@@ -49,6 +49,18 @@ void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,
                   uint64_t value);
 
 /*
+ * Xen is about to emulate, outside any landmark, an instruction v's guest
+ * was executing (the shadow code's emulation of a write to a guest page
+ * table), and has done so (x86_emulate() answered X86EMUL_OKAY, with the
+ * guest's registers in regs).  With an instruction counter, what the guest
+ * retired that way counts as if the CPU had executed it: whether Xen
+ * emulates a write depends on the shadow cache, i.e. on the host.
+ */
+void tt_emulate_start(struct vcpu *v, const struct cpu_user_regs *regs);
+void tt_emulate_done(struct vcpu *v, unsigned int opcode,
+                     const struct cpu_user_regs *regs);
+
+/*
  * Every VM exit of a TT domain's vCPU, after Xen has handled it (SVM only:
  * the lab and the first TT hosts are AMD; VMX has no hook yet).  Classifies
  * the exit, counts the landmarks and writes their records.
@@ -125,6 +137,10 @@ static inline void tt_domain_destroy(struct domain *d) {}
 static inline void tt_domain_shutdown(struct domain *d, unsigned int reason) {}
 static inline void tt_note_guest_write(struct vcpu *v, paddr_t gpa,
                                        const void *p, unsigned int len) {}
+static inline void tt_emulate_start(struct vcpu *v,
+                                    const struct cpu_user_regs *regs) {}
+static inline void tt_emulate_done(struct vcpu *v, unsigned int opcode,
+                                   const struct cpu_user_regs *regs) {}
 
 #endif /* CONFIG_TIME_TRAVEL */
 

@@ -157,7 +157,8 @@ lab_tt_pair() {
 	local cfg=$1 pair=$2 autorun=$3 input=${4:-} log extra rep ok=0
 	log=$PWD/$pair.ttlog
 	rm -f "$log" "$log".*
-	extra="extra=\"console=hvc0 tt.autorun=$autorun\""
+	# LAB_PAIR_CMDLINE: more words for the guest's command line (tt.loops=N).
+	extra="extra=\"console=hvc0 tt.autorun=$autorun${LAB_PAIR_CMDLINE:+ $LAB_PAIR_CMDLINE}\""
 	# LAB_TT_RECORD: more of the recording's time_travel (e.g. ", tt_counter=none").
 	# LAB_PAIR_HAP: the paging of both runs ("hap=0" for shadow paging).
 	LAB_INPUT=$input lab_tt_create "$cfg" "$pair-record" 400 "time_travel=\"ttd_flag=1${LAB_TT_RECORD:-}\"" "$extra" ${LAB_PAIR_HAP:+"$LAB_PAIR_HAP"} --log "$log"

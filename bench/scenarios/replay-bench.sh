@@ -2,8 +2,9 @@
 # lab-icount: 1
 # Scenario "replay-bench" (runs in the lab's dom0, QEMU with -icount): the
 # figures of bench/replay.sh (issue 9, part 2 item 6). For each workload
-# (tt.autorun=bench-cpu: a CPU-bound shell loop; bench-idle: 40 sleeps of
-# 0.1 s; bench-sys: system calls) clientA is recorded with ttd-xl and
+# (tt.autorun=bench-cpu: a CPU-bound shell loop; bench-idle: 300 sleeps of
+# 0.1 s, an idle-heavy guest: 30 s of sleep after its busy boot of about
+# 2 s; bench-sys: system calls) clientA is recorded with ttd-xl and
 # replayed with ttd-xl, as a user would. Under -icount dom0's clock counts
 # the emulated CPU's instructions while it runs (and host time while it
 # idles), so a run's time is the work it took, Xen's and dom0's included,
@@ -27,7 +28,9 @@ placement() {
 }
 
 for w in cpu idle sys; do
-	lab_tt_pair "$CFG" "bench-$w" "bench-$w" || true
+	loops=
+	[ "$w" = idle ] && loops=tt.loops=300
+	LAB_PAIR_CMDLINE=$loops lab_tt_pair "$CFG" "bench-$w" "bench-$w" || true
 	set -- $(placement)
 	{
 		echo "$w record_s ${LAB_PAIR_RECORD_RUN:-?}"

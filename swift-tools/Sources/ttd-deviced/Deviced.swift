@@ -225,7 +225,8 @@ struct Deviced: ParsableCommand {
                 if let fd = resultFD { writeLine(fd, "ttd-deviced: \(error)") }
                 throw ToolError("\(error)")
             }
-            session.run()
+            try exitWith(session.run())
+            return
         }
         var session: RecordSession
         do {
@@ -233,7 +234,14 @@ struct Deviced: ParsableCommand {
         } catch {
             throw ToolError("\(error)")
         }
-        session.run()
+        try exitWith(session.run())
+    }
+
+    /// A session's exit code, as the command's: returns for 0, else throws
+    /// `ExitCode` (the session said why already), which `runCommand`, the
+    /// entry point, turns into the process's exit.
+    private func exitWith(_ code: Int32) throws {
+        if code != 0 { throw ExitCode(code) }
     }
 }
 
@@ -342,6 +350,8 @@ extension Deviced {
             do {
                 try o.validate()
                 try o.run()
+            } catch let code as ExitCode {
+                throw code          // the session ended and said so (a replay on the connection too)
             } catch {
                 if o.replay { writeLine(conn, "\(tool): \(error)\nexit 1") }
                 throw ToolError("\(error)")

@@ -148,8 +148,10 @@ struct RecordSession {
         fatalError("CounterChoice.attempts is never empty")
     }
 
-    /// The main loop: until END, the domain's disappearance, or a signal.
-    mutating func run() -> Never {
+    /// The main loop: until END, the domain's disappearance, or a signal
+    /// (SIGTERM, SIGINT: detach, then drain until END or 5 s).  Closes the
+    /// log and returns the daemon's exit code.
+    mutating func run() -> Int32 {
         var lastFlush = monotonicSeconds()
         var lastCheck = 0.0
         var stopping: Double? = nil      // when detach was asked
@@ -203,7 +205,7 @@ struct RecordSession {
                 break loop
             }
         }
-        finish(why, failed: failed)
+        return finish(why, failed: failed)
     }
 
     /// Moves everything the ring holds into the log.
@@ -249,7 +251,9 @@ struct RecordSession {
         }
     }
 
-    func finish(_ why: String, failed: Bool) -> Never {
+    /// Closes the log and the console, prints the counters, destroys the
+    /// domain when its config says so; returns the exit code.
+    func finish(_ why: String, failed: Bool) -> Int32 {
         var code: Int32 = failed ? 1 : 0
         do {
             try writer.close()
@@ -282,7 +286,7 @@ struct RecordSession {
                 do { try libxl.destroy(domain) } catch { printError("\(tool): \(error)") }
             }
         }
-        exit(code)
+        return code
     }
 }
 

@@ -200,10 +200,10 @@ final class ReplaySession {
         }
     }
 
-    /// Runs the replay to its end, then exits with its code.
-    func run() -> Never {
+    /// Runs the replay to its end; returns its exit code.
+    func run() -> Int32 {
         while true {
-            if case let .finished(code, result) = step() { exit(finish(code: code, result: result)) }
+            if case let .finished(code, result) = step() { return finish(code: code, result: result) }
         }
     }
 

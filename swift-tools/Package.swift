@@ -2,7 +2,10 @@
 //
 // The dom0 tools of time-traveling Xen.
 //
-//   TTLog          the log library: format, streaming writer and reader, index
+//   TTLog          the log library (the one product): format, streaming writer and
+//                  reader, index, analysis (stats, verify, diff), the rings, replay
+//   TTRender       the text and JSON renderings of records (ttd-read-log, TTTools'
+//                  output buffer, the tests), not in the TTLog product
 //   TTTools        shared code of the executables (output, options, the entry point)
 //   TTLogTestSupport  the SYNTHETIC record generator (ttd-log-gen, tests)
 //   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced, ttd-ctl)
@@ -39,15 +42,17 @@ let package = Package(
         .target(name: "TTLog", dependencies: [
             "CTTSupport", "CZstd", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // Rendering: ttd-read-log's, not the TTLog product's.
+        .target(name: "TTRender", dependencies: ["TTLog"]),
         .target(name: "TTTools", dependencies: [
-            "TTLog",
+            "TTLog", "TTRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TTXen", dependencies: ["CXen", "TTLog"]),
         // The SYNTHETIC record generator: ttd-log-gen and the tests, not the TTLog product.
         .target(name: "TTLogTestSupport", dependencies: ["TTLog"]),
         .executableTarget(name: "ttd-read-log", dependencies: [
-            "TTLog", "TTTools",
+            "TTLog", "TTRender", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-deviced", dependencies: [
@@ -67,10 +72,10 @@ let package = Package(
             "TTLog", "TTLogTestSupport", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
+        .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog", "TTRender"]),
         .testTarget(name: "TTLogTests", dependencies: [
             .product(name: "Logging", package: "swift-log"),
-            "TTLog", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
+            "TTLog", "TTRender", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
         ]),
     ]
 )

@@ -6,6 +6,7 @@ import Glibc
 #endif
 import ArgumentParser
 import TTLog
+import TTRender
 
 /// Buffered standard output.
 public final class StandardOutput {

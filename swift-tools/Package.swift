@@ -9,6 +9,9 @@
 //   TTTools        shared code of the executables (output, options, the entry point)
 //   TTLogTestSupport  the SYNTHETIC record generator (ttd-log-gen, tests)
 //   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced, ttd-ctl)
+//   TTSession      the daemon's sessions, as rr's: RecordSession and ReplaySession,
+//                  step() returning a SessionStatus, run() the loop; their console,
+//                  message log and signals (ttd-deviced is their command line)
 //   CXen           Debian's libxen-dev (xenctrl, xencall, xenevtchn,
 //                  xenforeignmemory, xenlight, xlutil)
 //   CZstd          Debian's libzstd
@@ -49,6 +52,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TTXen", dependencies: ["CXen", "TTLog"]),
+        // The daemon's recording and replay sessions (ttd-deviced, the tests).
+        .target(name: "TTSession", dependencies: [
+            "CTTSupport", "TTLog", "TTTools", "TTXen",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The SYNTHETIC record generator: ttd-log-gen and the tests, not the TTLog product.
         .target(name: "TTLogTestSupport", dependencies: ["TTLog"]),
         .executableTarget(name: "ttd-read-log", dependencies: [
@@ -56,9 +64,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-deviced", dependencies: [
-            "CTTSupport", "TTLog", "TTTools", "TTXen",
+            "TTLog", "TTSession", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ttd-xl", dependencies: [
             "TTTools", "TTXen",
@@ -75,7 +82,7 @@ let package = Package(
         .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog", "TTRender"]),
         .testTarget(name: "TTLogTests", dependencies: [
             .product(name: "Logging", package: "swift-log"),
-            "TTLog", "TTRender", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
+            "TTLog", "TTRender", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "TTSession", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
         ]),
     ]
 )

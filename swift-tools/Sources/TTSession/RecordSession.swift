@@ -285,15 +285,19 @@ public final class RecordSession {
     public func finish(code: Int32, result: String) -> Int32 {
         let failed = code != 0
         var code = code
+        // The file the log is once closed: FILE when its trailer is written
+        // (whatever the code), FILE.incomplete when that failed too.
+        var closed = true
         do {
             try writer.close()
         } catch {
             log.info("\(error)")
+            closed = false
             code = 1
         }
         console.close()
         let waits = lastStatus.map { String($0.ringWaits) } ?? "unknown"
-        log.info("\(result); log \(code == 0 ? path : path + ".incomplete") closed")
+        log.info("\(result); log \(closed ? path : path + ".incomplete") closed")
         log.info(Logger.Message(stringLiteral: "records \(records), bytes \(recordBytes), landmarks \(landmarks), ring waits \(waits), "
                  + "console bytes \(consoleBytes)"))
         if let c = endCounts {

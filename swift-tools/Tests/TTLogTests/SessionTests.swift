@@ -156,12 +156,15 @@ final class SessionTests: XCTestCase {
     }
 
     /// finish() returns the code a failed step gave (the daemon exits with
-    /// it), and destroys nothing without END.
+    /// it), destroys nothing without END, and names the file the log is.
     func testFinishKeepsAFailureCode() throws {
         let t = try makeSession()
         XCTAssertTrue(t.ring.produce(ringRecords(2)))
         XCTAssertEqual(t.session.step(), .running)
-        XCTAssertEqual(t.session.finish(code: 1, result: "write error"), 1)
+        XCTAssertEqual(t.session.finish(code: 1, result: "ring error"), 1)
         XCTAssertEqual(t.domain.destroyed, 0)
+        // The log could be closed: it is FILE, as the closing line says (issue 10).
+        XCTAssertTrue(fileExists(t.path))
+        XCTAssertFalse(fileExists(t.path + ".incomplete"))
     }
 }

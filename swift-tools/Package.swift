@@ -2,10 +2,16 @@
 //
 // The dom0 tools of time-traveling Xen.
 //
-//   TTLog          the log library: format, streaming writer and reader, index
+//   TTLog          the log library (the one product): format, streaming writer and
+//                  reader, index, analysis (stats, verify, diff), the rings, replay
+//   TTRender       the text and JSON renderings of records (ttd-read-log, TTTools'
+//                  output buffer, the tests), not in the TTLog product
 //   TTTools        shared code of the executables (output, options, the entry point)
 //   TTLogTestSupport  the SYNTHETIC record generator (ttd-log-gen, tests)
 //   TTXen          every libxen call, with typed errors (ttd-xl, ttd-deviced, ttd-ctl)
+//   TTSession      the daemon's sessions, as rr's: RecordSession and ReplaySession,
+//                  step() returning a SessionStatus, run() the loop; their console,
+//                  message log and signals (ttd-deviced is their command line)
 //   CXen           Debian's libxen-dev (xenctrl, xencall, xenevtchn,
 //                  xenforeignmemory, xenlight, xlutil)
 //   CZstd          Debian's libzstd
@@ -39,21 +45,27 @@ let package = Package(
         .target(name: "TTLog", dependencies: [
             "CTTSupport", "CZstd", .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // Rendering: ttd-read-log's, not the TTLog product's.
+        .target(name: "TTRender", dependencies: ["TTLog"]),
         .target(name: "TTTools", dependencies: [
-            "TTLog",
+            "TTLog", "TTRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TTXen", dependencies: ["CXen", "TTLog"]),
+        // The daemon's recording and replay sessions (ttd-deviced, the tests).
+        .target(name: "TTSession", dependencies: [
+            "CTTSupport", "TTLog", "TTTools", "TTXen",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The SYNTHETIC record generator: ttd-log-gen and the tests, not the TTLog product.
         .target(name: "TTLogTestSupport", dependencies: ["TTLog"]),
         .executableTarget(name: "ttd-read-log", dependencies: [
-            "TTLog", "TTTools",
+            "TTLog", "TTRender", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ttd-deviced", dependencies: [
-            "CTTSupport", "TTLog", "TTTools", "TTXen",
+            "TTLog", "TTSession", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ttd-xl", dependencies: [
             "TTTools", "TTXen",
@@ -67,10 +79,10 @@ let package = Package(
             "TTLog", "TTLogTestSupport", "TTTools",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog"]),
+        .executableTarget(name: "ttlog-fuzz", dependencies: ["TTLog", "TTRender"]),
         .testTarget(name: "TTLogTests", dependencies: [
             .product(name: "Logging", package: "swift-log"),
-            "TTLog", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
+            "TTLog", "TTRender", "TTLogTestSupport", "CTTABI", "CTTSupport", "TTTools", "TTXen", "TTSession", "ttd-read-log", "ttd-log-gen", "ttd-deviced", "ttd-xl", "ttd-ctl",
         ]),
     ]
 )

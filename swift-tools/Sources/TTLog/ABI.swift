@@ -103,19 +103,21 @@ public enum RecordType: UInt16, CaseIterable, Sendable {
     }
 }
 
-/// `TT_RECF_*`.
+/// `TT_RECF_*`.  The flags are computed and inlinable, not stored
+/// `static let`s: the printers of another module (TTRender) test them on
+/// every record, and a stored one costs a call to its addressor each time.
 public struct RecordFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
     /// `pos.branches` is valid: it holds the count of the counter attached
     /// (`Counter`, named by DOMAIN_START).
-    public static let branches = RecordFlags(rawValue: 1 << 0)
+    @inlinable public static var branches: RecordFlags { RecordFlags(rawValue: 1 << 0) }
     /// Interrupt placed by signature: `xen_tt_regs` follows the payload.
-    public static let signature = RecordFlags(rawValue: 1 << 1)
+    @inlinable public static var signature: RecordFlags { RecordFlags(rawValue: 1 << 1) }
     /// The result came from outside the guest.
-    public static let outside = RecordFlags(rawValue: 1 << 2)
+    @inlinable public static var outside: RecordFlags { RecordFlags(rawValue: 1 << 2) }
     /// `TT_RECF_ALL`.
-    public static let all = RecordFlags(rawValue: 0x0007)
+    @inlinable public static var all: RecordFlags { RecordFlags(rawValue: 0x0007) }
 }
 
 /// `TT_COUNTER_*`: what counts the guest's progress between landmarks,
@@ -230,4 +232,100 @@ public enum DivergenceReason: UInt32, Sendable {
 public enum EndReason: UInt32, Sendable {
     case shutdown = 0, detach = 1, diverged = 2, crash = 3, logDone = 4
     public var name: String { staticName.description }
+}
+
+// The names of the ABI's values as constants: `name` is each one's
+// `staticName`, which the printers write without a String.
+
+extension RecordType {
+    /// The type's name, as a constant (`name` is this one; the printers of
+    /// TTRender write it without a String).
+    public var staticName: StaticString {
+        switch self {
+        case .hypercall: return "HYPERCALL"
+        case .cpuid: return "CPUID"
+        case .rdtsc: return "RDTSC"
+        case .rdtscp: return "RDTSCP"
+        case .msrRead: return "MSR_READ"
+        case .msrWrite: return "MSR_WRITE"
+        case .hlt: return "HLT"
+        case .pause: return "PAUSE"
+        case .io: return "IO"
+        case .mmio: return "MMIO"
+        case .exception: return "EXCEPTION"
+        case .interrupt: return "INTERRUPT"
+        case .memory: return "MEMORY"
+        case .ttioInput: return "TTIO_INPUT"
+        case .domainStart: return "DOMAIN_START"
+        case .divergence: return "DIVERGENCE"
+        case .end: return "END"
+        }
+    }
+}
+
+extension Mode {
+    public var staticName: StaticString {
+        switch self {
+        case .none: return "none"
+        case .record: return "record"
+        case .replay: return "replay"
+        }
+    }
+}
+
+extension TTIODevice {
+    public var staticName: StaticString {
+        switch self {
+        case .console: return "console"
+        case .net: return "net"
+        case .block: return "block"
+        }
+    }
+}
+
+extension InterruptKind {
+    public var staticName: StaticString {
+        switch self {
+        case .upcall: return "upcall"
+        case .lapic: return "lapic"
+        case .nmi: return "nmi"
+        }
+    }
+}
+
+extension MemoryKind {
+    public var staticName: StaticString {
+        switch self {
+        case .pvclock: return "pvclock"
+        case .wallclock: return "wallclock"
+        case .runstate: return "runstate"
+        case .other: return "other"
+        case .hypercall: return "hypercall"
+        case .lost: return "lost"
+        }
+    }
+}
+
+extension DivergenceReason {
+    public var staticName: StaticString {
+        switch self {
+        case .type: return "type"
+        case .position: return "position"
+        case .arguments: return "arguments"
+        case .missed: return "missed"
+        case .result: return "result"
+        }
+    }
+}
+
+extension EndReason {
+    public var staticName: StaticString {
+        switch self {
+        case .shutdown: return "shutdown"
+        case .detach: return "detach"
+        case .diverged: return "diverged"
+        case .crash: return "crash"
+        case .logDone: return "log-done"
+        }
+    }
 }

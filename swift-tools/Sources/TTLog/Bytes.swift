@@ -3,7 +3,7 @@
 extension UnsafeRawBufferPointer {
     /// The little-endian integer at `offset`; the caller has checked bounds.
     @inlinable @inline(__always)
-    func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type = T.self) -> T {
+    package func le<T: FixedWidthInteger>(_ offset: Int, as: T.Type = T.self) -> T {
         T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }
@@ -68,12 +68,12 @@ struct ByteReader {
     }
 }
 
-func hex(_ v: UInt64, width: Int = 16) -> String {
+package func hex(_ v: UInt64, width: Int = 16) -> String {
     let s = String(v, radix: 16)
     return "0x" + String(repeating: "0", count: max(0, width - s.count)) + s
 }
 
-func hexBytes<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+package func hexBytes<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     let digits: [Character] = Array("0123456789abcdef")
     var s = ""
     s.reserveCapacity(bytes.count * 2)

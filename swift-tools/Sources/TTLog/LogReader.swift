@@ -32,7 +32,7 @@ public struct CheckedChunk {
     public let offsets: UnsafePointer<Int>
     public let types: UnsafePointer<RecordType>
 
-    init(info: ChunkInfo, bytes: UnsafeRawBufferPointer, count: Int,
+    package init(info: ChunkInfo, bytes: UnsafeRawBufferPointer, count: Int,
          offsets: UnsafeMutablePointer<Int>, types: UnsafeMutablePointer<RecordType>) {
         self.info = info
         self.bytes = bytes

@@ -6,6 +6,7 @@ import Glibc
 #endif
 import ArgumentParser
 import TTLog
+import TTRender
 
 /// Buffered standard output.
 public final class StandardOutput {
@@ -57,12 +58,14 @@ public struct ToolError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The entry point of a tool (its root command's `static func main()`):
+/// The entry point of a tool (its root command's `static func main()`,
+/// the process's main, and nothing else calls it):
 /// parses `arguments` (default: the command line), runs the command,
 /// flushes standard output, and exits: 0, a thrown `ToolError`'s code
 /// after its one line, or what swift-argument-parser says for its own
 /// errors (`ValidationError`, `ExitCode`, usage).  The only place a tool
-/// exits from, besides the daemon's session loops.
+/// exits from: commands, option groups, libraries and the daemon's
+/// sessions return or throw (`ToolError`, `ExitCode`) instead.
 public func runCommand<Command: ParsableCommand>(_ command: Command.Type, tool: String,
                                                  arguments: [String]? = nil) -> Never {
     do {

@@ -2,13 +2,15 @@
 // TT domain (RecordSession: attaches recording to the paused domain, maps
 // its log ring, writes the records into the log) or replays a log into one
 // (ReplaySession: feeds the replay ring, writes the replay's own log), and
-// serves the guest's TT-io console (ConsoleBackend).
+// serves the guest's TT-io console (ConsoleBackend).  The sessions, their
+// loop (step() and run()), the console and the message log live in the
+// TTSession library; this is the command line, and the wait for the next
+// domain that ttd-xl creates.
 
 import ArgumentParser
-import CTTSupport
 import TTLog
+import TTSession
 import TTTools
-import TTXen
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -211,6 +213,30 @@ struct Deviced: ParsableCommand {
         }
     }
 
+    /// What the sessions take from the command line.
+    var sessionOptions: SessionOptions {
+        var o = SessionOptions(domain: domainName)
+        o.file = file
+        o.replayLog = replayLog
+        o.consolePty = consolePty
+        o.consoleFile = consoleFile
+        o.readyFD = readyFD
+        o.resultFD = resultFD
+        o.kernel = kernel
+        o.ramdisk = ramdisk
+        o.config = config
+        o.ringPages = ringPages
+        o.counter = counter
+        o.boundMicroseconds = boundMicroseconds
+        o.force = force
+        o.testDrainLimit = testDrainLimit
+        o.zstd = zstd
+        o.onPoweroff = onPoweroff
+        o.onReboot = onReboot
+        o.onCrash = onCrash
+        return o
+    }
+
     func run() throws {
         if let path = messageLogPath {
             messageLog = try MessageLog(path: path)
@@ -220,56 +246,33 @@ struct Deviced: ParsableCommand {
         if replay {
             let session: ReplaySession
             do {
-                session = try ReplaySession(self)
+                session = try ReplaySession(sessionOptions)
             } catch {
                 if let fd = resultFD { writeLine(fd, "ttd-deviced: \(error)") }
                 throw ToolError("\(error)")
             }
-            session.run()
+            try exitWith(session.run())
+            return
         }
-        var session: RecordSession
+        let session: RecordSession
         do {
-            session = try RecordSession(self)
+            session = try RecordSession.start(sessionOptions)
         } catch {
             throw ToolError("\(error)")
         }
-        session.run()
+        try exitWith(session.run())
+    }
+
+    /// A session's exit code, as the command's: returns for 0, else throws
+    /// `ExitCode` (the session said why already), which `runCommand`, the
+    /// entry point, turns into the process's exit.
+    private func exitWith(_ code: Int32) throws {
+        if code != 0 { throw ExitCode(code) }
     }
 }
 
 /// --counter none|icount|auto.
 extension CounterChoice: ExpressibleByArgument {}
-
-/// Writes one line to a descriptor.
-func writeLine(_ fd: Int32, _ line: String) {
-    let s = line + "\n"
-    _ = s.withCString { write(fd, $0, strlen($0)) }
-}
-
-// MARK: - Small helpers
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// `n` random bytes from the system's generator (`SystemRandomNumberGenerator`:
-/// getrandom(2) on Linux).  It never hands out zeros on failure, as a
-/// short read of /dev/urandom did: the Swift runtime stops the process
-/// instead, before any log header is written.
-func randomBytes(_ n: Int) -> [UInt8] {
-    var generator = SystemRandomNumberGenerator()
-    return (0..<n).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-}
-
-func mkdirs(_ path: String) {
-    var p = ""
-    for part in path.split(separator: "/") {
-        p += "/" + part
-        mkdir(p, 0o755)
-    }
-}
 
 // MARK: - Waiting for the next domain
 
@@ -342,6 +345,8 @@ extension Deviced {
             do {
                 try o.validate()
                 try o.run()
+            } catch let code as ExitCode {
+                throw code          // the session ended and said so (a replay on the connection too)
             } catch {
                 if o.replay { writeLine(conn, "\(tool): \(error)\nexit 1") }
                 throw ToolError("\(error)")

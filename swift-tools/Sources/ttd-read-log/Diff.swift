@@ -1,5 +1,6 @@
 import ArgumentParser
 import TTLog
+import TTRender
 import TTTools
 
 struct Diff: ParsableCommand {

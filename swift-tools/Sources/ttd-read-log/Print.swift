@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import TTLog
+import TTRender
 import TTTools
 
 struct Print: ParsableCommand {

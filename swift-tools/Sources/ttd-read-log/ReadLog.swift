@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import TTLog
+import TTRender
 import TTTools
 
 let tool = "ttd-read-log"

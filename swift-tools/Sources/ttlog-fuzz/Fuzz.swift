@@ -6,6 +6,7 @@
 // line, to reproduce a crash that libFuzzer found.
 
 import TTLog
+import TTRender
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+@testable import TTRender
 
 /// Interface version 3: the counter of DOMAIN_START, positions that carry
 /// its count, and `-n LM+COUNT`.

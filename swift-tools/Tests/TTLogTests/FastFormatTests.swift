@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+@testable import TTRender
 import TTLogTestSupport
 
 /// The fast output path of ttd-read-log (records checked and printed from

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+@testable import TTRender
 
 /// `ttd-read-log --json` against its documentation: every line of every
 /// record type validates against docs/log-record.schema.json (its payload

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ttd_deviced
+@testable import TTSession
 import Logging
 import TTTools
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import TTLog
+@testable import TTRender
 import TTLogTestSupport
 
 /// Decodes one encoded record as the reader does.

@@ -7,6 +7,8 @@
 // Format.swift stays the reference (diff, the tests); the tests compare the
 // two over records of every type.
 
+import TTLog
+
 /// A record in place: its bytes in a chunk, read field by field.  The
 /// record was checked (`RawRecord.check()`), and its framing: the payload
 /// and padding lie inside the chunk.
@@ -470,98 +472,6 @@ extension RecordType {
         case .domainStart: return 14
         case .divergence: return 15
         case .end: return 16
-        }
-    }
-}
-
-extension RecordType {
-    /// The name ttd-read-log prints, as a constant (`name` is this one).
-    public var staticName: StaticString {
-        switch self {
-        case .hypercall: return "HYPERCALL"
-        case .cpuid: return "CPUID"
-        case .rdtsc: return "RDTSC"
-        case .rdtscp: return "RDTSCP"
-        case .msrRead: return "MSR_READ"
-        case .msrWrite: return "MSR_WRITE"
-        case .hlt: return "HLT"
-        case .pause: return "PAUSE"
-        case .io: return "IO"
-        case .mmio: return "MMIO"
-        case .exception: return "EXCEPTION"
-        case .interrupt: return "INTERRUPT"
-        case .memory: return "MEMORY"
-        case .ttioInput: return "TTIO_INPUT"
-        case .domainStart: return "DOMAIN_START"
-        case .divergence: return "DIVERGENCE"
-        case .end: return "END"
-        }
-    }
-}
-
-extension Mode {
-    var staticName: StaticString {
-        switch self {
-        case .none: return "none"
-        case .record: return "record"
-        case .replay: return "replay"
-        }
-    }
-}
-
-extension TTIODevice {
-    var staticName: StaticString {
-        switch self {
-        case .console: return "console"
-        case .net: return "net"
-        case .block: return "block"
-        }
-    }
-}
-
-extension InterruptKind {
-    var staticName: StaticString {
-        switch self {
-        case .upcall: return "upcall"
-        case .lapic: return "lapic"
-        case .nmi: return "nmi"
-        }
-    }
-}
-
-extension MemoryKind {
-    var staticName: StaticString {
-        switch self {
-        case .pvclock: return "pvclock"
-        case .wallclock: return "wallclock"
-        case .runstate: return "runstate"
-        case .other: return "other"
-        case .hypercall: return "hypercall"
-        case .lost: return "lost"
-        }
-    }
-}
-
-extension DivergenceReason {
-    var staticName: StaticString {
-        switch self {
-        case .type: return "type"
-        case .position: return "position"
-        case .arguments: return "arguments"
-        case .missed: return "missed"
-        case .result: return "result"
-        }
-    }
-}
-
-extension EndReason {
-    var staticName: StaticString {
-        switch self {
-        case .shutdown: return "shutdown"
-        case .detach: return "detach"
-        case .diverged: return "diverged"
-        case .crash: return "crash"
-        case .logDone: return "log-done"
         }
     }
 }

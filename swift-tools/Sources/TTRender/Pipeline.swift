@@ -12,6 +12,7 @@
 // everything before it is written.  Memory: the slots, a piece of records
 // and its text each, whatever the size of the chunks.
 
+import TTLog
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,7 +1,7 @@
 // The daemon's own messages (--message-log FILE) and its signals: SIGTERM
 // and SIGINT stop it, SIGHUP reopens FILE (after logrotate moved it away).
 //
-// Messages go through swift-log (`daemonLog`, a `Logger` whose handler is
+// Messages go through swift-log (`messages()`, a `Logger` whose handler is
 // `MessageLogHandler`): one line "ttd-deviced: message" on standard error,
 // which --message-log puts into FILE.  The reopen works on the descriptor,
 // not in the handler, so that everything the daemon's process writes there
@@ -16,13 +16,13 @@ import Glibc
 
 /// --message-log FILE: the daemon's standard output and error, appended to
 /// FILE and reopened on SIGHUP.
-struct MessageLog {
-    let path: String
+public struct MessageLog {
+    public let path: String
     /// The descriptors that write into FILE (the daemon: 1 and 2).
-    let descriptors: [Int32]
+    public let descriptors: [Int32]
 
     /// Opens FILE (appending, created 0644) onto the descriptors.
-    init(path: String, descriptors: [Int32] = [1, 2]) throws {
+    public init(path: String, descriptors: [Int32] = [1, 2]) throws {
         self.path = path
         self.descriptors = descriptors
         try reopen()
@@ -30,7 +30,7 @@ struct MessageLog {
 
     /// Opens FILE again onto the descriptors; they keep writing where they
     /// did when FILE cannot be opened.
-    func reopen() throws {
+    public func reopen() throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ToolError("--message-log \(path): cannot open it: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -43,21 +43,21 @@ struct MessageLog {
 /// swift-log's handler for the daemon: one line per message on standard
 /// error, "ttd-deviced: message", warnings and worse with their level
 /// ("ttd-deviced: warning: ..."), metadata appended as key=value.
-struct MessageLogHandler: LogHandler {
-    let tool: String
-    var logLevel: Logger.Level = .info
-    var metadata: Logger.Metadata = [:]
-    var metadataProvider: Logger.MetadataProvider? = nil
+public struct MessageLogHandler: LogHandler {
+    public let tool: String
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider? = nil
 
-    init(tool: String) { self.tool = tool }
+    public init(tool: String) { self.tool = tool }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
     /// The line a message becomes (without the newline).
-    func line(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?) -> String {
+    public func line(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?) -> String {
         var all = metadata
         if let extra { all.merge(extra) { $1 } }
         let level = level >= .warning ? "\(level): " : ""
@@ -65,7 +65,7 @@ struct MessageLogHandler: LogHandler {
         return "\(tool): \(level)\(message)\(fields)"
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         printError(line(level: event.level, message: event.message, metadata: event.metadata))
     }
 }
@@ -75,22 +75,22 @@ struct MessageLogHandler: LogHandler {
 private let loggingBootstrapped: Void = LoggingSystem.bootstrap { MessageLogHandler(tool: $0) }
 
 /// The logger of `tool` ("ttd-deviced": "ttd-deviced: message").
-func messages(_ tool: String = "ttd-deviced") -> Logger {
+public func messages(_ tool: String = "ttd-deviced") -> Logger {
     loggingBootstrapped
     return Logger(label: tool)
 }
 
 /// The message log SIGHUP reopens, when --message-log is given.
-nonisolated(unsafe) var messageLog: MessageLog? = nil
+nonisolated(unsafe) public var messageLog: MessageLog? = nil
 
-nonisolated(unsafe) var signalPipe: [Int32] = [-1, -1]
+nonisolated(unsafe) public var signalPipe: [Int32] = [-1, -1]
 
 /// Signals go into signalPipe (one byte each, the signal number), which the
 /// main loops poll and hand to takeSignals().  The pipe is made once.
 /// SIGHUP alone is caught from the start (a reopen waits for the main
 /// loop); SIGTERM and SIGINT once a session runs (before, they end the
 /// daemon at once, as when ttd-xl gives up waiting for it).
-func installSignalHandlers(_ signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
+public func installSignalHandlers(_ signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
     if signalPipe[0] < 0 {
         _ = signalPipe.withUnsafeMutableBufferPointer { tt_pipe_cloexec_nonblock($0.baseAddress!) }
     }
@@ -104,7 +104,7 @@ func installSignalHandlers(_ signals: [Int32] = [SIGTERM, SIGINT, SIGHUP]) {
 
 /// Reads the signals that came: reopens the message log for SIGHUP, and
 /// says whether one asks the daemon to stop (SIGTERM, SIGINT).
-func takeSignals(tool: String = "ttd-deviced") -> Bool {
+public func takeSignals(tool: String = "ttd-deviced") -> Bool {
     var stop = false
     let log = messages(tool)
     var b = [UInt8](repeating: 0, count: 16)

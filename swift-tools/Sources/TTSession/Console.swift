@@ -1,4 +1,4 @@
-// ttd-deviced: the guest's TT-io console.
+// The guest's TT-io console, as a session serves it.
 
 import CTTSupport
 import TTLog
@@ -11,8 +11,8 @@ import Glibc
 // MARK: - The TT-io console backend
 
 /// The guest's console: output to a pty and/or a file, input from the pty.
-struct ConsoleBackend {
-    private(set) var ptyPath: String? = nil
+public struct ConsoleBackend {
+    public private(set) var ptyPath: String? = nil
     private var master: Int32 = -1
     private var slave: Int32 = -1
     private var file: Int32 = -1
@@ -24,7 +24,9 @@ struct ConsoleBackend {
     /// replayed guest takes its console input from the log.
     private let takesInput: Bool
 
-    init(pty: Bool, file path: String?, domain: DomainID, input: Bool = true) throws {
+    /// The console of `domain`: on a pty (its path kept in
+    /// /run/tt-xen/domain-ID.pty) and/or appended to a file; neither: none.
+    public init(pty: Bool, file path: String?, domain: DomainID, input: Bool = true) throws {
         self.domain = domain
         takesInput = input
         if pty {
@@ -81,9 +83,9 @@ struct ConsoleBackend {
     }
 
     /// Hands typed input to Xen (TTOP_io_push); keeps it when Xen's queue is full.
-    mutating func push(_ tt: TTControl) throws {
+    mutating func push(_ target: any SessionDomain) throws {
         let chunk = Array(pending.prefix(1024))
-        let ok = try chunk.withUnsafeBytes { try tt.ioPush(domain, device: UInt16(TTIODevice.console.rawValue), bytes: $0) }
+        let ok = try chunk.withUnsafeBytes { try target.pushConsole($0) }
         if ok { pending.removeFirst(chunk.count) }
     }
 

@@ -1,4 +1,4 @@
-// ttd-deviced --replay: the replay session.  Like rr's ReplaySession, one
+// The replay session (ttd-deviced --replay).  Like rr's ReplaySession, one
 // object holds the state of a replay and step() advances it by one round
 // of the daemon's loop, answering whether it goes on or how it ended.
 //
@@ -9,6 +9,7 @@
 // rings.
 
 import CTTSupport
+import Logging
 import TTLog
 import TTTools
 import TTXen
@@ -16,31 +17,19 @@ import TTXen
 import Glibc
 #endif
 
-/// Where a replay stands after a step.
-enum ReplayStatus {
-    /// Going on.
-    case running
-    /// Over: the exit code and the result line.
-    case finished(code: Int32, result: String)
-}
-
 /// One domain being replayed: both rings, the recording, the replay log, the console.
-final class ReplaySession {
+public final class ReplaySession {
     let tool = "ttd-deviced"
-    let domain: DomainID
-    let name: String
+    let log = messages()
+    public let domain: any SessionDomain
+    public let name: String
     /// The recording (the file actually read: FILE or FILE.incomplete).
-    let recordingPath: String
+    public let recordingPath: String
     /// The replay log, as named once closed.
-    let path: String
-    let tt: TTControl
-    let host: XenHost
-    let logRing: MappedRing
-    let replayRing: MappedRing
+    public let path: String
     let consumer: RingConsumer
     let producer: RingProducer
     let feeder: ReplayFeeder
-    let doorbell: EventChannel
     let writer: LogWriter
     var console: ConsoleBackend
     let actions: [UInt32: String]      // SHUTDOWN_* code -> destroy/preserve
@@ -64,22 +53,27 @@ final class ReplaySession {
     private var stopping: Double? = nil
     private var notedFeedEnd = false
 
-    init(_ o: Deviced) throws {
+    /// Sets up the replay of `o.file` into `o.domain`: checks the recording
+    /// against the domain, attaches replay, maps both rings, binds the
+    /// doorbell, creates the replay log, feeds the first records, opens the
+    /// console, catches SIGTERM, SIGINT and SIGHUP, writes the ready byte.
+    public init(_ o: SessionOptions) throws {
+        let log = messages()        // self.log, before self is whole
         let libxl = try LibXL()
-        domain = try libxl.domain(o.domainName)
-        host = try XenHost()
+        let domain = try libxl.domain(o.domain)
+        let host = try XenHost()
         guard let info = host.domainInfo(domain) else {
-            throw XenError.call(what: "domain \(o.domainName)", detail: "no domain of that id (xl list shows the domains)")
+            throw XenError.call(what: "domain \(o.domain)", detail: "no domain of that id (xl list shows the domains)")
         }
         name = libxl.name(of: domain) ?? "domain-\(domain)"
-        actions = [0: o.onPoweroff, 1: o.onReboot, 3: o.onCrash, 4: o.onCrash]
+        actions = o.actions
         resultFD = o.resultFD
 
         // The recording: readable, a recording, of this tool's interface, for this domain.
         var original = o.file ?? "/var/lib/tt-xen/logs/\(name).ttlog"
         if !fileExists(original) && fileExists(original + ".incomplete") {
-            printError("\(tool): \(original) does not exist; replaying \(original).incomplete "
-                       + "(not closed cleanly: it replays up to its last whole chunk)")
+            log.info(Logger.Message(stringLiteral: "\(original) does not exist; replaying \(original).incomplete "
+                       + "(not closed cleanly: it replays up to its last whole chunk)"))
             original += ".incomplete"
         }
         recordingPath = original
@@ -118,12 +112,12 @@ final class ReplaySession {
             throw ReplayError("\(original) was recorded with counter \(v), which this ttd-deviced does not know: "
                               + "replay it with the tools built with the hypervisor that recorded it")
         }
-        tt = try TTControl()
+        let tt = try TTControl()
         if o.boundMicroseconds != 0 && o.boundMicroseconds != start.boundMicroseconds {
-            printError("\(tool): note: --bound-us \(o.boundMicroseconds) ignored: replay uses the recording's \(start.boundMicroseconds)")
+            log.info("note: --bound-us \(o.boundMicroseconds) ignored: replay uses the recording's \(start.boundMicroseconds)")
         }
         if let c = o.counter, c.attempts.first != start.counter {
-            printError("\(tool): note: --counter \(c.rawValue) ignored: replay uses the recording's (\(start.counter.name))")
+            log.info("note: --counter \(c.rawValue) ignored: replay uses the recording's (\(start.counter.name))")
         }
         // The guest's TSC runs at the recorded frequency, whatever this host's.
         guard TTControl.tscKHzRange.contains(start.tscKHz) else {
@@ -158,11 +152,13 @@ final class ReplaySession {
                                 detail: "doorbell port \(replayPort), the log ring's is \(port): tt.h says one doorbell "
                                     + "for both rings; use the ttd-deviced built with this hypervisor")
         }
-        logRing = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: pages)
-        replayRing = try MappedRing(domain: domain, ring: TTControlABI.ringReplay, pages: pages)
+        let logRing = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: pages)
+        let replayRing = try MappedRing(domain: domain, ring: TTControlABI.ringReplay, pages: pages)
         consumer = try RingConsumer(control: logRing.control, data: logRing.data, dataBytes: logRing.dataBytes)
         producer = try RingProducer(control: replayRing.control, data: replayRing.data, dataBytes: replayRing.dataBytes)
-        doorbell = try EventChannel(domain: .ownDomain, remotePort: port)
+        let xen = XenDomain(domain, tt: tt, host: host, doorbell: try EventChannel(domain: .ownDomain, remotePort: port))
+        xen.rings = [logRing, replayRing]
+        self.domain = xen
 
         // The replay log: the recording's header, as a replay of it.
         var h = LogHeader()
@@ -177,8 +173,8 @@ final class ReplaySession {
             CPUIDLeaf(leaf: $0.leaf, subleaf: $0.subleaf, eax: $0.eax, ebx: $0.ebx, ecx: $0.ecx, edx: $0.edx)
         }
         if !recorded.cpuidPolicy.isEmpty && h.cpuidPolicy != recorded.cpuidPolicy {
-            printError("\(tool): note: the domain's CPUID policy differs from the recording's "
-                       + "(\(h.cpuidPolicy.count) leaves, recorded \(recorded.cpuidPolicy.count)): replay may diverge at a CPUID")
+            log.info(Logger.Message(stringLiteral: "note: the domain's CPUID policy differs from the recording's "
+                       + "(\(h.cpuidPolicy.count) leaves, recorded \(recorded.cpuidPolicy.count)): replay may diverge at a CPUID"))
         }
         h.startTimeNanoseconds = wallClockNanoseconds()
         h.interfaceVersion = TTABI.interfaceVersion
@@ -189,15 +185,15 @@ final class ReplaySession {
 
         // Xen runs the guest once the replay ring holds TT_EXIT_MAX_BYTES or eof.
         let first = try feeder.feed(producer)
-        try doorbell.notify()
+        try xen.ringDoorbell()
         kicks += 1
 
         console = try ConsoleBackend(pty: o.consolePty, file: o.consoleFile, domain: domain, input: false)
         installSignalHandlers()
-        printError("\(tool): replaying \(original) into domain \(domain) (\(name)); replay log \(path).incomplete; "
+        log.info(Logger.Message(stringLiteral: "replaying \(original) into domain \(domain) (\(name)); replay log \(path).incomplete; "
                    + "rings \(o.ringPages) pages, doorbell port \(port); counter: \(start.counter.description); "
-                   + "\(first.records) records fed")
-        if let p = console.ptyPath { printError("\(tool): console (output only): \(p)") }
+                   + "\(first.records) records fed"))
+        if let p = console.ptyPath { log.info("console (output only): \(p)") }
         if let fd = o.readyFD {
             var b: UInt8 = 1
             _ = write(fd, &b, 1)
@@ -205,27 +201,28 @@ final class ReplaySession {
         }
     }
 
-    /// Runs the replay to its end, then exits with its code.
-    func run() -> Never {
+    /// Steps the replay to its end, closes the replay log; returns the
+    /// exit code (`ReplayOutcome`'s, or 1 for an error).
+    public func run() -> Int32 {
         while true {
-            if case let .finished(code, result) = step() { exit(finish(code: code, result: result)) }
+            if case let .finished(code, result) = step() { return finish(code: code, result: result) }
         }
     }
 
     /// One round: wait for the doorbell or a signal (10 ms at most), drain
     /// the log ring into the replay log, feed the replay ring, flush, check
     /// the domain.
-    func step() -> ReplayStatus {
-        var fds = [pollfd(fd: doorbell.fd, events: Int16(POLLIN), revents: 0),
+    public func step() -> SessionStatus {
+        var fds = [pollfd(fd: domain.doorbellFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: signalPipe[0], events: Int16(POLLIN), revents: 0)]
         _ = poll(&fds, nfds_t(fds.count), 10)
         let rang = fds[0].revents != 0
-        if rang { doorbell.acknowledge() }
+        if rang { domain.acknowledgeDoorbell() }
         if fds[1].revents != 0 && takeSignals(tool: tool) {
             if stopping == nil {
-                printError("\(tool): signal: detaching replay from domain \(domain), then draining the ring")
+                log.info("signal: detaching replay from domain \(domain.id), then draining the ring")
                 stopping = monotonicSeconds()
-                do { try tt.detach(domain) } catch { printError("\(tool): \(error)") }
+                do { try domain.detach() } catch { log.info("\(error)") }
             }
         }
         do {
@@ -235,7 +232,7 @@ final class ReplaySession {
         }
         if let (e, at) = end {
             let outcome = ReplayOutcome(end: e, at: at, divergence: divergence, original: recordingEnd())
-            return .finished(code: outcome.exitCode, result: outcome.message(domain: "\(domain)"))
+            return .finished(code: outcome.exitCode, result: outcome.message(domain: "\(domain.id)"))
         }
         let now = monotonicSeconds()
         let periodic = now - lastCheck >= 0.2
@@ -250,18 +247,18 @@ final class ReplaySession {
         }
         if periodic {
             lastCheck = now
-            if let s = try? tt.status(domain) { lastStatus = s }
-            let info = host.domainInfo(domain)
-            if info == nil || info!.dying {
+            if let s = try? domain.status() { lastStatus = s }
+            if domain.isGone {
                 try? drain()
                 if end == nil {
-                    return .finished(code: 1, result: "domain \(domain) is gone before the replay's END record")
+                    return .finished(code: 1, result: "domain \(domain.id) is gone before the replay's END record")
                 }
                 return step()
             }
         }
-        if let t = stopping, now - t > 5 {
-            return .finished(code: 1, result: "no END record 5 s after the detach")
+        if let t = stopping {
+            if now - t > 5 { return .finished(code: 1, result: "no END record 5 s after the detach") }
+            return .stopping
         }
         return .running
     }
@@ -286,13 +283,13 @@ final class ReplaySession {
             recordBytes += UInt64(b.recordBytes)
             if b.needsKick {
                 kicks += 1
-                try doorbell.notify()
+                try domain.ringDoorbell()
             }
             if end != nil { return }
         }
         if consumer.producerWaiting {
             kicks += 1
-            try doorbell.notify()
+            try domain.ringDoorbell()
         }
     }
 
@@ -302,15 +299,15 @@ final class ReplaySession {
         if r.finished && !notedFeedEnd {
             notedFeedEnd = true
             if let e = feeder.readError {
-                printError("\(tool): note: \(e); the replay stops there (the log ran out)")
+                log.info("note: \(e); the replay stops there (the log ran out)")
             } else if let s = feeder.stop, !s.isClean {
-                printError("\(tool): note: \(recordingPath): \(s); all of it is fed")
+                log.info("note: \(recordingPath): \(s); all of it is fed")
             }
-            printError("\(tool): the whole recording is fed: \(feeder.recordsFed) records up to landmark \(feeder.lastLandmarkFed)")
+            log.info("the whole recording is fed: \(feeder.recordsFed) records up to landmark \(feeder.lastLandmarkFed)")
         }
         if r.needsKick || (kickIfWaiting && producer.consumerWaiting) {
             kicks += 1
-            try doorbell.notify()
+            try domain.ringDoorbell()
         }
     }
 
@@ -332,34 +329,32 @@ final class ReplaySession {
 
     /// Closes the replay log and the console, prints the counters and the
     /// result line; returns the exit code.
-    func finish(code: Int32, result: String) -> Int32 {
+    public func finish(code: Int32, result: String) -> Int32 {
         var code = code
         var closed = true
         do {
             try writer.close()
         } catch {
-            printError("\(tool): \(error)")
+            log.info("\(error)")
             closed = false
             code = 1
         }
         console.close()
-        printError("\(tool): replay log \(closed ? path : path + ".incomplete") closed")
+        log.info("replay log \(closed ? path : path + ".incomplete") closed")
         var counters = "records \(records), bytes \(recordBytes), landmarks \(landmarks), fed \(feeder.recordsFed) records "
             + "(\(feeder.bytesFed) bytes), kicks \(kicks), console bytes \(consoleBytes)"
         if let s = lastStatus {
             counters += ", replayed \(s.replayed), placed by signature \(s.signaturePlaced), breakpoint hits \(s.breakpointHits)"
         }
-        printError("\(tool): \(counters)")
-        printError("\(tool): \(result)")
+        log.info("\(counters)")
+        log.info("\(result)")
         if let fd = resultFD { writeLine(fd, "\(tool): \(result)\nexit \(code)") }
         if end == nil && code != 0 {
-            printError("\(tool): domain \(domain) stays paused once it waits for records (it never runs unreplayed); "
-                       + "inspect it, then 'xl destroy \(domain)'")
+            log.info(Logger.Message(stringLiteral: "domain \(domain.id) stays paused once it waits for records (it never runs unreplayed); "
+                     + "inspect it, then 'xl destroy \(domain.id)'"))
         }
         if let (e, _) = end, e.reason == .shutdown, actions[e.code] == "destroy" {
-            if let libxl = try? LibXL() {
-                do { try libxl.destroy(domain) } catch { printError("\(tool): \(error)") }
-            }
+            do { try domain.destroy() } catch { log.info("\(error)") }
         }
         return code
     }

@@ -44,7 +44,7 @@
  */
 #define TT_PMU_SKID_MARGIN  10000ULL
 
-/* PERF_CTL (APM Vol. 2, 13.2.1; the family's PPR, Core::X86::Msr::PERF_CTL). */
+/* PERF_CTL (APM Vol. 2, 13.2.1; the PPR: Core::X86::Msr::PERF_CTL). */
 #define TT_PMU_CTL_USR       (1ULL << 16)   /* count at CPL > 0 */
 #define TT_PMU_CTL_OS        (1ULL << 17)   /* count at CPL 0 */
 #define TT_PMU_CTL_INT       (1ULL << 20)   /* APIC interrupt on overflow */

@@ -221,8 +221,6 @@ void tt_pmu_exit(struct tt_domain *t)
 
     if ( !tt_pmu_count_add(&t->count, n) )
         t->counter_short++;
-    if ( n < t->counter_min )
-        t->counter_min = n;
 }
 
 bool tt_pmu_arm(struct tt_domain *t, uint64_t want)

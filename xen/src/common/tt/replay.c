@@ -72,9 +72,10 @@
 #define TT_BP_DR7 (DR_CONTROL_RESERVED_ONE | (1U << DR_LOCAL_ENABLE_SHIFT))
 
 /*
- * The early stop (counter placement, TT_COUNTER_ICOUNT): while the armed
- * record's count is more than TT_STOP_NEAR instructions away, the
- * breakpoint is off and a Xen timer stops the guest instead, after half
+ * The early stop (counter placement, TT_COUNTER_ICOUNT; the hardware
+ * counter's is rp_early_stop_pmu()): while the armed record's count is
+ * more than TT_STOP_NEAR instructions away, the breakpoint is off and a
+ * Xen timer stops the guest instead, after half
  * the instructions still to go.  Under `-icount shift=0` one instruction
  * is one TSC tick and one nanosecond of NOW(), and the TSC counts Xen's
  * instructions too, so the guest cannot run more than the timer's delay
@@ -88,17 +89,6 @@
 #define TT_STOP_NEAR 200000U
 /* A stop closer than this is not worth an exit: the breakpoint is on. */
 #define TT_STOP_MIN  20000U
-
-/*
- * With the hardware counter (TT_COUNTER_BRANCHES) the early stop is the
- * counter's own overflow interrupt, armed at every entry while the count
- * is farther than TT_PMU_SKID_MARGIN branches (counter-pmu.c,
- * pmu-arith.h): the guest exits a skid after the overflow, short of the
- * count, and the breakpoint takes over as above.  A skid past the margin
- * (counted in the detach report) lets the guest by the spot with the
- * breakpoint off: the spot's next pass, or the next landmark, is then a
- * divergence, never a silent misplacement.
- */
 
 static void rp_stop_timer_fn(void *data)
 {
@@ -781,10 +771,15 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
 }
 
 /*
- * At every VM entry of a replay, while armed with a count: far from it,
- * the breakpoint off and the stop timer on; near it, the breakpoint.
- * Runs before the entry's softirq check, so that a timer set here is
- * programmed before VMRUN.
+ * The early stop with the hardware counter (TT_COUNTER_BRANCHES): the
+ * counter's own overflow interrupt, armed for the next run while the
+ * count is farther than TT_PMU_SKID_MARGIN branches (counter-pmu.c,
+ * pmu-arith.h), with the breakpoint off.  The guest exits a skid after
+ * the overflow, short of the count, and within the margin the breakpoint
+ * takes over as with the timer.  A skid past the margin (counted in the
+ * detach report) lets the guest by the spot with the breakpoint off: the
+ * spot's next pass, or the next landmark, is then a divergence, never a
+ * silent misplacement.
  */
 static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
 {
@@ -811,6 +806,12 @@ static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
     }
 }
 
+/*
+ * At every VM entry of a replay, while armed with a count: far from it,
+ * the breakpoint off and the stop timer on (or the counter's overflow
+ * interrupt, above); near it, the breakpoint.  Runs before the entry's
+ * softirq check, so that a timer set here is programmed before VMRUN.
+ */
 static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
 {
     struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;

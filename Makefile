@@ -54,6 +54,7 @@ check: world
 	@bash ci/check.sh
 
 unit-test:
+	$(MAKE) -C xen unit-test
 	$(MAKE) -C swift-tools check
 
 lab-test: world

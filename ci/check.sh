@@ -30,12 +30,20 @@ entry() {
 
 # show_summary LOG: repeat the test runners' own closing lines from LOG
 # (XCTest's "Executed N tests", Swift Testing's "Test run with N tests",
-# the shell suites' "N passed, N failed"), indented so that the last line
-# of this script stays the only unindented count line.
+# the shell suites' "N passed, N failed", the C tests' "NAME: N tests,
+# N failures"), indented so that the last line of this script stays the
+# only unindented count line.
 show_summary() {
 	grep -E -e 'Executed [0-9]+ tests?, with' -e 'Test run with [0-9]+ tests?' \
-		-e '[0-9]+ passed, [0-9]+ failed' "$1" | sed 's/^[[:space:]]*/    /' || true
+		-e '[0-9]+ passed, [0-9]+ failed' -e '^[a-z0-9-]+: [0-9]+ tests?, [0-9]+ failures?$' \
+		"$1" | sed 's/^[[:space:]]*/    /' || true
 }
+
+# The host-compiled C unit tests of the hypervisor's own code (milliseconds:
+# they come first).
+entry "unit tests (make -C xen unit-test)" "$CHECK_OUT/unit-xen-c.log" \
+	make -C "$LAB_TOP/xen" unit-test
+show_summary "$CHECK_OUT/unit-xen-c.log"
 
 # The GRUB images the "grub" scenario boots (the grub unit tests
 # check them too, so they come first).

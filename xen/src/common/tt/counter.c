@@ -24,6 +24,10 @@
  * Boot option tt_counter=icount offers it.  At boot Xen checks that the
  * TSC advances by exactly the number of instructions between two reads,
  * and refuses the option (with a message) on a host where it does not.
+ *
+ * TT_COUNTER_BRANCHES, the hardware one, is counter-pmu.c's: boot option
+ * tt_counter=branches, on an AMD host with SVM whose performance counters
+ * nobody else uses.  A host offers one counter at most.
  */
 
 #include <xen/init.h>
@@ -74,10 +78,17 @@ static int __init tt_counter_init(void)
 
     if ( !opt_tt_counter[0] || !strcmp(opt_tt_counter, "none") )
         return 0;
+    if ( !strcmp(opt_tt_counter, "branches") )
+    {
+        if ( tt_pmu_init() )
+            tt_host_counter = TT_COUNTER_BRANCHES;
+        return 0;
+    }
     if ( strcmp(opt_tt_counter, "icount") )
     {
-        printk(XENLOG_ERR "tt: tt_counter=%s: unknown counter (icount or "
-               "none); time travel runs without one\n", opt_tt_counter);
+        printk(XENLOG_ERR "tt: tt_counter=%s: unknown counter (icount, "
+               "branches or none); time travel runs without one\n",
+               opt_tt_counter);
         return 0;
     }
 
@@ -125,6 +136,11 @@ void tt_counter_exit(struct tt_domain *t, struct vcpu *v)
     const struct svm_vcpu *svm = &v->arch.hvm.svm;
     uint64_t n = svm->tt_vmexit_tsc - svm->tt_vmrun_tsc;
 
+    if ( t->counter == TT_COUNTER_BRANCHES )
+    {
+        tt_pmu_exit(t);
+        return;
+    }
     if ( t->counter != TT_COUNTER_ICOUNT )
         return;
 
@@ -211,6 +227,11 @@ void tt_counter_report(const struct tt_domain *t)
 {
     if ( t->counter == TT_COUNTER_NONE )
         return;
+    if ( t->counter == TT_COUNTER_BRANCHES )
+    {
+        tt_pmu_report(t);
+        return;
+    }
     printk(XENLOG_INFO "tt: %pd: counter: fewest per exit %"PRIu64
            ", short exits %"PRIu64", %"PRIu64" emulated by Xen\n", t->d,
            t->counter_min, t->counter_short, t->emulated);

@@ -918,8 +918,11 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
          * page-table write the shadow code emulated) is one instruction
          * of the guest's: the counter did not see it run, and whether it
          * exits at all depends on the host (lazy FPU, the shadow cache).
+         * For the branch counter it is nothing: those are no branches,
+         * which the CPU would not have counted either (a CALL whose push
+         * the shadow code emulates would be one: docs/design-replay.md).
          */
-        if ( t->counter != TT_COUNTER_NONE &&
+        if ( t->counter == TT_COUNTER_ICOUNT &&
              guest_cpu_user_regs()->rip != t->entry.rip )
         {
             t->count++;

@@ -18,6 +18,10 @@
  *   replay.c    replay: the replay ring's consumer, the check of every
  *               landmark against the log, outside results taken from it,
  *               interrupts placed again by signature, divergence.
+ *   counter.c   the counter of positions (TT_COUNTER_*): the lab's
+ *               (QEMU icount), and the choice at boot;
+ *   counter-pmu.c  the hardware one (TT_COUNTER_BRANCHES, AMD PMU), whose
+ *               48-bit arithmetic is pmu-arith.h.
  *
  * Record and replay share struct tt_domain and the landmark counter, the
  * way rr's RecordSession and ReplaySession share one Session; what only
@@ -223,6 +227,14 @@ struct tt_domain {
     uint64_t counter_min;       /* fewest counted in one exit */
     uint64_t emul_rip, emul_rcx; /* tt_emulate_start(): before Xen emulates */
     uint64_t emulated;          /* guest instructions Xen emulated, counted */
+    /* TT_COUNTER_BRANCHES (counter-pmu.c). */
+    uint64_t pmu_start;         /* counter value written at this run's entry */
+    uint64_t pmu_run;           /* this run's overflow distance; 0: none */
+    uint64_t pmu_arm;           /* replay: the next run's; 0: none */
+    bool pmu_fired;             /* the last run overflowed */
+    uint64_t pmu_pmis;          /* runs that overflowed */
+    uint64_t pmu_skid_max;      /* most branches past an overflow ... */
+    uint64_t pmu_overshoots;    /* ... and the overflows past the margin */
     struct xen_tt_pos pos;      /* position of the latest landmark */
     struct xen_tt_pos lm_pos;   /* ... in its own record: with the count
                                  * since the previous landmark */
@@ -389,6 +401,25 @@ int tt_counter_check(unsigned int counter);
 void tt_counter_exit(struct tt_domain *t, struct vcpu *v);
 /* At detach: what the counter saw (diagnostic). */
 void tt_counter_report(const struct tt_domain *t);
+
+/*
+ * counter-pmu.c: TT_COUNTER_BRANCHES, an AMD core performance counter
+ * counting the guest's retired taken branches in guest mode only.
+ */
+/* Boot (tt_counter=branches): does this host offer it?  Says why not. */
+bool tt_pmu_init(void);
+/* svm_vmenter_helper(), interrupts off: program the counter for VMRUN. */
+void tt_pmu_vmenter(struct tt_domain *t);
+/* tt_counter_exit(): stop it and add what it counted to t->count. */
+void tt_pmu_exit(struct tt_domain *t);
+/*
+ * Replay, at an entry: arm the next run's overflow interrupt to stop the
+ * guest TT_PMU_SKID_MARGIN branches short of count want.  false: want is
+ * within the margin (or passed), nothing armed.
+ */
+bool tt_pmu_arm(struct tt_domain *t, uint64_t want);
+/* At detach: overflow stops and skid (diagnostic). */
+void tt_pmu_report(const struct tt_domain *t);
 
 /* cpuid.c: hide the non-deterministic CPUID features of d (at attach). */
 int tt_cpuid_attach(struct domain *d);

@@ -72,9 +72,10 @@
 #define TT_BP_DR7 (DR_CONTROL_RESERVED_ONE | (1U << DR_LOCAL_ENABLE_SHIFT))
 
 /*
- * The early stop (counter placement, TT_COUNTER_ICOUNT): while the armed
- * record's count is more than TT_STOP_NEAR instructions away, the
- * breakpoint is off and a Xen timer stops the guest instead, after half
+ * The early stop (counter placement, TT_COUNTER_ICOUNT; the hardware
+ * counter's is rp_early_stop_pmu()): while the armed record's count is
+ * more than TT_STOP_NEAR instructions away, the breakpoint is off and a
+ * Xen timer stops the guest instead, after half
  * the instructions still to go.  Under `-icount shift=0` one instruction
  * is one TSC tick and one nanosecond of NOW(), and the TSC counts Xen's
  * instructions too, so the guest cannot run more than the timer's delay
@@ -280,6 +281,23 @@ static int rp_next(struct tt_domain *t, struct vcpu *v,
             rp_advance(rp, size);
             rp->replayed++;
             continue;
+        }
+
+        /*
+         * A log recorded with a counter has TT_RECF_BRANCHES on every
+         * other record, one recorded without on none (ring.c): a replay
+         * attached otherwise would compare counts that mean nothing.
+         * The replay attaches with its DOMAIN_START's counter.
+         */
+        if ( !(hdr.flags & TT_RECF_BRANCHES) !=
+             (t->counter == TT_COUNTER_NONE) )
+        {
+            rp_log_done(t, v, t->counter == TT_COUNTER_NONE
+                        ? "the log was recorded with a counter and this "
+                          "replay attached without one"
+                        : "the log was recorded without a counter and "
+                          "this replay attached with one");
+            return -EIO;
         }
 
         rp->have = true;
@@ -745,7 +763,7 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
     rp->best_diff = ~0U;
     /* With a count, the early stop may keep the breakpoint off for now. */
     rp->counted = (rec->flags & TT_RECF_BRANCHES) &&
-                  t->counter == TT_COUNTER_ICOUNT;
+                  t->counter != TT_COUNTER_NONE;
     rp->want = rec->pos.branches;
     rp->far = false;
     /* The guest's DR7 as the CPU checks it while the guest runs. */
@@ -753,10 +771,46 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
 }
 
 /*
+ * The early stop with the hardware counter (TT_COUNTER_BRANCHES): the
+ * counter's own overflow interrupt, armed for the next run while the
+ * count is farther than TT_PMU_SKID_MARGIN branches (counter-pmu.c,
+ * pmu-arith.h), with the breakpoint off.  The guest exits a skid after
+ * the overflow, short of the count, and within the margin the breakpoint
+ * takes over as with the timer.  A skid past the margin (counted in the
+ * detach report) lets the guest by the spot with the breakpoint off: the
+ * spot's next pass, or the next landmark, is then a divergence, never a
+ * silent misplacement.
+ */
+static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    struct tt_replay *rp = &t->rp;
+
+    if ( tt_pmu_arm(t, rp->want) )
+    {
+        /* A new stop: the first of this spot, or the last one fired. */
+        if ( !rp->far || t->pmu_fired )
+            rp->early_stops++;
+        if ( !rp->far )
+        {
+            rp->far = true;
+            vmcb_set_dr7(vmcb, rp->guest_dr7);
+        }
+        return;
+    }
+
+    if ( rp->far )
+    {
+        rp->far = false;
+        vmcb_set_dr7(vmcb, TT_BP_DR7);
+    }
+}
+
+/*
  * At every VM entry of a replay, while armed with a count: far from it,
- * the breakpoint off and the stop timer on; near it, the breakpoint.
- * Runs before the entry's softirq check, so that a timer set here is
- * programmed before VMRUN.
+ * the breakpoint off and the stop timer on (or the counter's overflow
+ * interrupt, above); near it, the breakpoint.  Runs before the entry's
+ * softirq check, so that a timer set here is programmed before VMRUN.
  */
 static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
 {
@@ -766,6 +820,12 @@ static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
 
     if ( !rp->armed || !rp->counted )
         return;
+
+    if ( t->counter == TT_COUNTER_BRANCHES )
+    {
+        rp_early_stop_pmu(t, v);
+        return;
+    }
 
     if ( t->count + TT_STOP_NEAR < rp->want )
         delay = (rp->want - t->count - TT_STOP_NEAR) / 2;
@@ -963,7 +1023,14 @@ void tt_svm_vmenter(struct vcpu *v)
     ASSERT(v == current);
     ASSERT(!local_irq_is_enabled());
 
-    if ( !t || !t->rp.armed || t->rp.far )
+    if ( !t )
+        return;
+
+    /* The hardware counter is the guest's for this VMRUN (counter-pmu.c). */
+    if ( t->counter == TT_COUNTER_BRANCHES )
+        tt_pmu_vmenter(t);
+
+    if ( !t->rp.armed || t->rp.far )
         return;
 
     /*

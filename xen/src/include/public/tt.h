@@ -171,8 +171,14 @@ typedef struct xen_tt_attach xen_tt_attach_t;
  *   emulated CPU executes.  Xen offers it with the boot option
  *   tt_counter=icount, after checking at boot that the TSC does count
  *   instructions.
- * TT_COUNTER_BRANCHES: the guest-only retired-branch counter of the host's
- *   PMU (not implemented yet: -ENODEV).
+ * TT_COUNTER_BRANCHES: the guest's retired taken branches (AMD PMCx0C4),
+ *   from a core performance counter of the host's PMU that counts in
+ *   guest mode only (PERF_CTL.GuestOnly), on AMD hosts with SVM.  Xen
+ *   offers it with the boot option tt_counter=branches, after checking at
+ *   boot that the counter exists, counts branches, is kept out of host
+ *   mode by GuestOnly, and is used by nobody else (the NMI watchdog,
+ *   vPMU, xenoprof).  Built and its arithmetic unit-tested, never run on
+ *   hardware yet (docs/design-replay.md).
  */
 #define TT_COUNTER_NONE     0
 #define TT_COUNTER_ICOUNT   1

@@ -184,43 +184,36 @@ void tt_emulate_start(struct vcpu *v, const struct cpu_user_regs *regs)
 }
 
 /*
- * Count what Xen's emulator retired for the guest as QEMU's -icount counts
- * the same instructions run by the CPU: an instruction that completed is
- * one; a REP string instruction is one per iteration, plus one when it
- * completes by running out of RCX (QEMU translates a REP under icount as
- * one iteration per translation block, and the block that finds RCX zero
- * counts too).  An emulation that retired nothing (RIP and RCX as they
- * were: Xen will let the guest try again) counts nothing.
+ * Count the REP iterations Xen's emulator retired for the guest, as QEMU's
+ * -icount counts them when the CPU runs them: one per iteration.  The
+ * instruction itself, when it completed (RIP moved), is the one that
+ * tt_svm_vmexit() counts for every exit that is no landmark and moved RIP:
+ * together that is QEMU's count of a REP, its iterations and the block
+ * that finds RCX zero (under icount QEMU translates a REP one iteration
+ * per block), and of any other instruction, one.
  */
 void tt_emulate_done(struct vcpu *v, unsigned int opcode,
                      const struct cpu_user_regs *regs)
 {
     struct tt_domain *t = emulate_counted(v);
-    uint64_t reps = 0, n;
-    bool string, done;
+    uint64_t reps;
 
     if ( !t )
         return;
 
     /* MOVS, STOS, INS: the string instructions that write memory. */
-    string = opcode == 0xa4 || opcode == 0xa5 || opcode == 0xaa ||
-             opcode == 0xab || opcode == 0x6c || opcode == 0x6d;
-    done = regs->rip != t->emul_rip;
-    if ( string && regs->rcx != t->emul_rcx )
-    {
-        reps = t->emul_rcx - regs->rcx;
-        /* A 32-bit address size counts in ECX. */
-        if ( reps > t->emul_rcx )
-            reps = (uint32_t)reps;
-    }
+    if ( !(opcode == 0xa4 || opcode == 0xa5 || opcode == 0xaa ||
+           opcode == 0xab || opcode == 0x6c || opcode == 0x6d) ||
+         regs->rcx == t->emul_rcx )
+        return;
 
-    if ( reps )
-        n = reps + (done && !regs->rcx);
-    else
-        n = done;
+    reps = t->emul_rcx - regs->rcx;
+    /* A 32-bit address size counts in ECX. */
+    if ( reps > t->emul_rcx )
+        reps = (uint32_t)reps;
 
-    t->count += n;
-    t->emulated += n;
+    t->count += reps;
+    t->emulated += reps;
 }
 
 void tt_counter_report(const struct tt_domain *t)
@@ -233,8 +226,9 @@ void tt_counter_report(const struct tt_domain *t)
         return;
     }
     printk(XENLOG_INFO "tt: %pd: counter: fewest per exit %"PRIu64
-           ", short exits %"PRIu64", %"PRIu64" emulated by Xen\n", t->d,
-           t->counter_min, t->counter_short, t->emulated);
+           ", short exits %"PRIu64", %"PRIu64" REP iterations emulated"
+           " by Xen\n", t->d, t->counter_min, t->counter_short,
+           t->emulated);
 }
 
 /*

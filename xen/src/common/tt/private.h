@@ -226,7 +226,7 @@ struct tt_domain {
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */
     uint64_t counter_min;       /* fewest counted in one exit */
     uint64_t emul_rip, emul_rcx; /* tt_emulate_start(): before Xen emulates */
-    uint64_t emulated;          /* guest instructions Xen emulated, counted */
+    uint64_t emulated;          /* REP iterations Xen emulated, counted */
     /* TT_COUNTER_BRANCHES (counter-pmu.c). */
     uint64_t pmu_start;         /* counter value written at this run's entry */
     uint64_t pmu_run;           /* this run's overflow distance; 0: none */

@@ -226,11 +226,18 @@ public final class RecordSession {
             }
             if domain.isGone {
                 try? drain()
-                return .finished(code: 0, result: "domain \(domain.id) is gone")
+                if let end { return .finished(code: 0, result: "the guest's recording ended (\(end.reason.name))") }
+                // Xen writes END before a TT domain goes: without it the
+                // log misses its last records.
+                return .finished(code: 1, result: "domain \(domain.id) is gone without an END record: "
+                                 + "the log may miss the recording's last records")
             }
         }
         if let t = stopping {
-            if now - t > 5 { return .finished(code: 0, result: "no END record 5 s after the detach") }
+            if now - t > 5 {
+                return .finished(code: 1, result: "no END record 5 s after the detach: "
+                                 + "the log may miss the recording's last records")
+            }
             return .stopping
         }
         return .running

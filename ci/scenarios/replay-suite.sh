@@ -1,5 +1,4 @@
 # lab-timeout: 1800
-# lab-known-failing: being measured (December 2026, session 5)
 # lab-icount: 1
 # Scenario "replay-suite" (runs in the lab's dom0): six workloads recorded
 # and replayed with ttd-xl on hardware-assisted paging (issue 9): a busybox

@@ -136,9 +136,9 @@ public final class RecordSession {
         return session
     }
 
-    /// TTOP_attach recording with the counter chosen: `auto` asks for icount
-    /// and falls back to none (one line) when Xen answers -ENODEV; an
-    /// explicit icount that Xen refuses is an error.  Returns the counter
+    /// TTOP_attach recording with the counter chosen: `auto` asks for icount,
+    /// then branches, and falls back to none (one line) when Xen answers
+    /// -ENODEV to both; an explicit counter that Xen refuses is an error.  Returns the counter
     /// attached with.
     static func attach(_ tt: TTControl, _ domain: DomainID, name: String, choice: CounterChoice,
                        boundMicroseconds: UInt32) throws -> Counter {
@@ -150,9 +150,10 @@ public final class RecordSession {
                               boundMicroseconds: boundMicroseconds, counter: c.rawValue)
                 // Said only once attached: a refusal for another reason is the one line.
                 if fellBack {
-                    messages().info(Logger.Message(stringLiteral: "this host offers no guest instruction counter (Xen not booted with tt_counter=icount "
-                                    + "under QEMU -icount shift=0): recording without one; interrupts between landmarks will be "
-                                    + "placed by register signature"))
+                    messages().info(Logger.Message(stringLiteral: c == .none
+                                    ? "this host offers no counter (\(CounterChoice.howOffered)): recording without one; "
+                                        + "interrupts between landmarks will be placed by register signature"
+                                    : "counter: \(c.description) (this host offers no guest instruction counter)"))
                 }
                 return c
             } catch let e as XenError where e.errno == ENODEV && i + 1 < attempts.count {
@@ -160,8 +161,8 @@ public final class RecordSession {
             } catch let e as XenError where e.errno == ENODEV {
                 throw XenError.call(what: "--counter \(choice.rawValue) on domain \(domain) (\(name))",
                                     detail: "Xen refuses the counter \(c.description): this host does not offer it "
-                                        + "(boot Xen with tt_counter=icount under QEMU -icount shift=0), "
-                                        + "or record with --counter auto or none; nothing recorded")
+                                        + "(\(CounterChoice.howOffered)), or record with --counter auto or none; "
+                                        + "nothing recorded")
             } catch let e as XenError where e.errno == EBUSY {
                 // Attached already (another daemon), or not a fresh paused domain.
                 if let s = try? tt.status(domain) {

@@ -131,7 +131,7 @@ public final class ReplaySession {
         } catch let e as XenError where e.errno == ENODEV {
             let how = start.counter == .instructions
                 ? "boot Xen with tt_counter=icount under QEMU -icount shift=0"
-                : "no host offers it yet"
+                : "boot Xen with tt_counter=branches on an AMD SVM host whose PMU nothing else uses"
             throw ReplayError("replay refused: \(original) was recorded with counter \(start.counter.name) "
                               + "(\(start.counter.description)), which this host does not offer (\(how)); domain \(domain)")
         } catch let e as XenError where e.errno == EBUSY {

@@ -1,5 +1,5 @@
 // The seed's time_travel option: time_travel="ttd_flag=1[, tt_replay_flag=1]",
-// and ours: tt_counter=none|icount|auto.
+// and ours: tt_counter=none|icount|branches|auto.
 
 import TTLog
 
@@ -8,16 +8,22 @@ import TTLog
 /// Xen booted with tt_counter=icount under QEMU -icount), or `auto`
 /// (icount when the host offers it, else none).
 public enum CounterChoice: String, CaseIterable, Sendable {
-    case none, icount, auto
+    case none, icount, branches, auto
 
-    /// The counters to attach with, in order: `auto` tries icount, then none.
+    /// The counters to attach with, in order: `auto` tries icount (the
+    /// lab's), then branches (the host PMU's), then none.
     public var attempts: [Counter] {
         switch self {
         case .none: return [.none]
         case .icount: return [.instructions]
-        case .auto: return [.instructions, .none]
+        case .branches: return [.branches]
+        case .auto: return [.instructions, .branches, .none]
         }
     }
+
+    /// How a host comes to offer a counter (Xen's boot options), for errors.
+    public static let howOffered = "guest instructions: Xen booted with tt_counter=icount under QEMU -icount shift=0; "
+        + "guest branches: Xen booted with tt_counter=branches on an AMD SVM host whose PMU nothing else uses"
 }
 
 public struct TimeTravelOption: Equatable {

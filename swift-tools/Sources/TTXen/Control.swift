@@ -103,7 +103,8 @@ extension XenError {
             what = "the hypervisor's time-travel interface version differs from this tool's: use the ttd-deviced built with this hypervisor"
         case (.attach, ENODEV):
             what = "this host does not offer the counter asked for (guest instructions need Xen booted with "
-                + "tt_counter=icount under QEMU -icount shift=0; the PMU branch counter is not implemented)"
+                + "tt_counter=icount under QEMU -icount shift=0; guest branches need Xen booted with "
+                + "tt_counter=branches on an AMD SVM host whose PMU nothing else uses)"
         case (.ringSetup, EEXIST):
             what = "domain \(domain) already has this ring: another ttd-deviced serves it"
         case (.ringSetup, E2BIG):

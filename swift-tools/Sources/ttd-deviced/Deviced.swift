@@ -146,7 +146,7 @@ struct Deviced: ParsableCommand {
     @Option(name: .customLong("ring-pages"), help: ArgumentHelp("Data pages of the log ring (and of the replay ring), a power of 2 (default 256: 1 MiB).", valueName: "n"))
     var ringPages = 256
 
-    @Option(name: .customLong("counter"), help: ArgumentHelp("Recording: what Xen counts between landmarks: none, icount (guest instructions) or auto (icount when Xen offers it, else none; the default). Replay uses the recording's.", valueName: "none|icount|auto"))
+    @Option(name: .customLong("counter"), help: ArgumentHelp("Recording: what Xen counts between landmarks: none, icount (guest instructions), branches (the guest's retired branches, from the host PMU) or auto (icount when Xen offers it, else branches, else none; the default). Replay uses the recording's.", valueName: "none|icount|branches|auto"))
     var counter: CounterChoice?
 
     @Option(name: .customLong("bound-us"), help: ArgumentHelp("Liveness bound for held interrupts, guest microseconds (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
@@ -271,7 +271,7 @@ struct Deviced: ParsableCommand {
     }
 }
 
-/// --counter none|icount|auto.
+/// --counter none|icount|branches|auto.
 extension CounterChoice: ExpressibleByArgument {}
 
 // MARK: - Waiting for the next domain

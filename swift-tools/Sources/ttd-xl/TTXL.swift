@@ -82,11 +82,13 @@ struct Create: ParsableCommand {
             /var/log/xen/console/guest-NAME.log. Without time_travel it creates an \
             ordinary domain and unpauses it, as xl create does.
 
-            time_travel may also say tt_counter=none|icount|auto (e.g. \
-            time_travel="ttd_flag=1, tt_counter=icount"): what the recording \
-            counts between landmarks, passed to ttd-deviced as --counter \
-            (default auto: guest instructions when Xen offers them, booted \
-            with tt_counter=icount under QEMU -icount shift=0, else none). A \
+            time_travel may also say tt_counter=none|icount|branches|auto \
+            (e.g. time_travel="ttd_flag=1, tt_counter=icount"): what the \
+            recording counts between landmarks, passed to ttd-deviced as \
+            --counter (default auto: guest instructions when Xen offers them, \
+            booted with tt_counter=icount under QEMU -icount shift=0, else \
+            the guest's retired branches when Xen offers them, booted with \
+            tt_counter=branches on an AMD host, else none). A \
             replay needs none: it uses the counter the log was recorded with.
 
             -c attaches to the console: the daemon's pty for a recorded domain \

@@ -14,12 +14,13 @@ final class CounterToolsTests: XCTestCase {
         XCTAssertEqual(both.mode, .replay)
         XCTAssertEqual(both.counter, .auto)
         XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, tt_counter=fast")) {
-            XCTAssertTrue("\($0)".contains("tt_counter=fast: one of none, icount, auto"), "\($0)")
+            XCTAssertTrue("\($0)".contains("tt_counter=fast: one of none, icount, branches, auto"), "\($0)")
         }
         XCTAssertThrowsError(try TimeTravelOption(parsing: "tt_counter=icount")) {
             XCTAssertTrue("\($0)".contains("tt_counter needs ttd_flag=1"), "\($0)")
         }
-        XCTAssertEqual(CounterChoice.auto.attempts, [.instructions, .none])
+        XCTAssertEqual(CounterChoice.auto.attempts, [.instructions, .branches, .none])
+        XCTAssertEqual(CounterChoice.branches.attempts, [.branches])
         XCTAssertEqual(CounterChoice.icount.attempts, [.instructions])
         XCTAssertEqual(CounterChoice.none.attempts, [Counter.none])
     }
@@ -34,18 +35,18 @@ final class CounterToolsTests: XCTestCase {
         XCTAssertEqual(d.status, 1, d.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ttd.log.incomplete"))
         let help = try runTool("ttd-deviced", ["--help"])
-        XCTAssertTrue(help.stdout.contains("--counter <none|icount|auto>"), help.stdout)
+        XCTAssertTrue(help.stdout.contains("--counter <none|icount|branches|auto>"), help.stdout)
         let conf = dir + "/clientA.conf"
         try Data("name = \"clientA\"\ntype = \"pvh\"\nmemory = 96\nkernel = \"/boot/vmlinuz\"\n".utf8)
             .write(to: URL(fileURLWithPath: conf))
         let xl = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_counter=fast"])
         XCTAssertEqual(xl.status, 1)
-        XCTAssertTrue(xl.stderr.contains("tt_counter=fast: one of none, icount, auto"), xl.stderr)
+        XCTAssertTrue(xl.stderr.contains("tt_counter=fast: one of none, icount, branches, auto"), xl.stderr)
         let ok = try runTool("ttd-xl", ["create", conf, "time_travel=ttd_flag=1, tt_counter=icount"])
         XCTAssertEqual(ok.status, 1)
         XCTAssertTrue(ok.stderr.contains("libxl_ctx_alloc"), ok.stderr)
         let xhelp = try runTool("ttd-xl", ["help", "create"])
         XCTAssertTrue(xhelp.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-                        .contains("tt_counter=none|icount|auto"), xhelp.stdout)
+                        .contains("tt_counter=none|icount|branches|auto"), xhelp.stdout)
     }
 }

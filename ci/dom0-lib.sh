@@ -198,7 +198,7 @@ lab_tt_pair() {
 # PAGING (hap or shadow). A PAIR is NAME:AUTORUN[:INPUT]. Prints the
 # determinism score (faithful pairs / pairs) and records it in figures.txt.
 lab_suite() {
-	local paging=$1 spec pair rest autorun input pairs=0 same=0 hap=
+	local paging=$1 spec pair rest autorun input rec pairs=0 same=0 hap=
 	shift
 	[ "$paging" = shadow ] && hap=hap=0
 	for spec in "$@"; do
@@ -209,7 +209,10 @@ lab_suite() {
 		[ "$autorun" = "$rest" ] || input=${rest#*:}
 		pairs=$((pairs + 1))
 		echo "=== pair $pair (tt.autorun=$autorun, $paging paging)"
-		if LAB_PAIR_HAP=$hap lab_tt_pair /etc/xen/clientA.conf "$pair" "$autorun" "$input"; then
+		# LAB_SUITE_RECORD_<pair>: more of that pair's recording's time_travel.
+		eval "rec=\${LAB_SUITE_RECORD_$pair:-}"
+		if LAB_PAIR_HAP=$hap LAB_TT_RECORD="${LAB_TT_RECORD:-}$rec" \
+			lab_tt_pair /etc/xen/clientA.conf "$pair" "$autorun" "$input"; then
 			same=$((same + 1))
 		fi
 	done

@@ -8,6 +8,9 @@
 public enum TTABI {
     /// `TT_INTERFACE_VERSION`.
     public static let interfaceVersion: UInt32 = 4
+    /// The guest TSC frequencies (kHz) a TT domain can be given besides 0,
+    /// the host's: TT_TSC_KHZ_MIN..TT_TSC_KHZ_MAX.
+    public static let tscKHzRange: ClosedRange<UInt64> = 1_000...100_000_000
     /// `__HYPERVISOR_tt_op`.
     public static let hypercallNumber = 47
     /// `TT_REC_HDR_SIZE`: bytes of a record header.

@@ -97,8 +97,12 @@ public final class RecordSession {
         }
 
         let tt = try TTControl()
+        if let f = o.tscKHz, !TTABI.tscKHzRange.contains(UInt64(f)) {
+            throw ToolError("--tsc-khz \(f): the guest's TSC frequency in kHz, "
+                                  + "\(TTABI.tscKHzRange.lowerBound)..\(TTABI.tscKHzRange.upperBound)")
+        }
         let counter = try attach(tt, domain, name: name, choice: o.counter ?? .auto,
-                                 boundMicroseconds: o.boundMicroseconds)
+                                 boundMicroseconds: o.boundMicroseconds, tscKHz: o.tscKHz ?? 0)
         let port = try tt.ringSetup(domain, ring: TTControlABI.ringLog, pages: UInt32(o.ringPages + 1))
         let ring = try MappedRing(domain: domain, ring: TTControlABI.ringLog, pages: o.ringPages + 1)
         let consumer = try RingConsumer(control: ring.control, data: ring.data, dataBytes: ring.dataBytes)
@@ -141,13 +145,13 @@ public final class RecordSession {
     /// -ENODEV to both; an explicit counter that Xen refuses is an error.  Returns the counter
     /// attached with.
     static func attach(_ tt: TTControl, _ domain: DomainID, name: String, choice: CounterChoice,
-                       boundMicroseconds: UInt32) throws -> Counter {
+                       boundMicroseconds: UInt32, tscKHz: UInt32 = 0) throws -> Counter {
         let attempts = choice.attempts
         var fellBack = false
         for (i, c) in attempts.enumerated() {
             do {
                 try tt.attach(domain, mode: UInt16(Mode.record.rawValue), interfaceVersion: TTABI.interfaceVersion,
-                              boundMicroseconds: boundMicroseconds, counter: c.rawValue)
+                              boundMicroseconds: boundMicroseconds, counter: c.rawValue, tscKHz: tscKHz)
                 // Said only once attached: a refusal for another reason is the one line.
                 if fellBack {
                     messages().info(Logger.Message(stringLiteral: c == .none

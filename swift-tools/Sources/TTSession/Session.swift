@@ -44,6 +44,8 @@ public struct SessionOptions: Sendable {
     public var config: String?
     public var ringPages = 256
     public var counter: CounterChoice?
+    /// Recording: the guest's TSC frequency in kHz (nil: the host's).
+    public var tscKHz: UInt32?
     public var boundMicroseconds: UInt32 = 0
     public var force = false
     public var testDrainLimit: Int?

@@ -31,6 +31,8 @@ public struct TimeTravelOption: Equatable {
     public var replay = false
     /// tt_counter= (recording; nil: not given, ttd-deviced's default).
     public var counter: CounterChoice? = nil
+    /// tt_tsc_khz= (recording; nil: the host's): the guest's TSC frequency.
+    public var tscKHz: UInt32? = nil
     public var mode: Mode { !enabled ? .none : (replay ? .replay : .record) }
 
     /// Parses "ttd_flag=1, tt_replay_flag=1, tt_counter=icount" (spaces
@@ -46,13 +48,21 @@ public struct TimeTravelOption: Equatable {
                 counter = c
                 continue
             }
+            if kv.count == 2, kv[0] == "tt_tsc_khz" {
+                guard let f = UInt32(kv[1]), TTABI.tscKHzRange.contains(UInt64(f)) else {
+                    throw TimeTravelError(text: text, detail: "tt_tsc_khz=\(kv[1]): the guest's TSC frequency in kHz, "
+                                          + "\(TTABI.tscKHzRange.lowerBound)..\(TTABI.tscKHzRange.upperBound)")
+                }
+                tscKHz = f
+                continue
+            }
             guard kv.count == 2, let v = Int(kv[1]), v == 0 || v == 1 else {
                 throw TimeTravelError(text: text, detail: "'\(item.trimmingSpaces)' is not KEY=0 or KEY=1")
             }
             switch kv[0] {
             case "ttd_flag": enabled = v == 1
             case "tt_replay_flag": replay = v == 1
-            default: throw TimeTravelError(text: text, detail: "unknown key '\(kv[0])' (known: ttd_flag, tt_replay_flag, tt_counter)")
+            default: throw TimeTravelError(text: text, detail: "unknown key '\(kv[0])' (known: ttd_flag, tt_replay_flag, tt_counter, tt_tsc_khz)")
             }
         }
         if replay && !enabled {
@@ -60,6 +70,9 @@ public struct TimeTravelOption: Equatable {
         }
         if counter != nil && !enabled {
             throw TimeTravelError(text: text, detail: "tt_counter needs ttd_flag=1")
+        }
+        if tscKHz != nil && !enabled {
+            throw TimeTravelError(text: text, detail: "tt_tsc_khz needs ttd_flag=1")
         }
     }
 }

@@ -149,6 +149,9 @@ struct Deviced: ParsableCommand {
     @Option(name: .customLong("counter"), help: ArgumentHelp("Recording: what Xen counts between landmarks: none, icount (guest instructions), branches (the guest's retired branches, from the host PMU) or auto (icount when Xen offers it, else branches, else none; the default). Replay uses the recording's.", valueName: "none|icount|branches|auto"))
     var counter: CounterChoice?
 
+    @Option(name: .customLong("tsc-khz"), help: ArgumentHelp("Recording: the frequency of the guest's TSC in kHz, 1000..100000000 (default: the host's). The log keeps it; a replay runs the guest's TSC at the recorded frequency.", valueName: "kHz"))
+    var tscKHz: UInt32?
+
     @Option(name: .customLong("bound-us"), help: ArgumentHelp("Liveness bound for held interrupts, guest microseconds (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
     var boundMicroseconds: UInt32 = 0
 
@@ -227,6 +230,7 @@ struct Deviced: ParsableCommand {
         o.config = config
         o.ringPages = ringPages
         o.counter = counter
+        o.tscKHz = tscKHz
         o.boundMicroseconds = boundMicroseconds
         o.force = force
         o.testDrainLimit = testDrainLimit
@@ -338,6 +342,7 @@ extension Deviced {
             o.onReboot = request["on-reboot"] ?? o.onReboot
             o.onCrash = request["on-crash"] ?? o.onCrash
             if let c = request["counter"].flatMap(CounterChoice.init(rawValue:)) { o.counter = c }
+            if let f = request["tsc-khz"].flatMap(UInt32.init) { o.tscKHz = f }
             if request["force"] == "1" { o.force = true }
             o.readyFD = conn
             o.resultFD = o.replay ? conn : nil

@@ -231,6 +231,7 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(a.tsc_khz, 2_000_000)
         XCTAssertEqual(UInt64(TT_TSC_KHZ_MIN), TTControl.tscKHzRange.lowerBound)
         XCTAssertEqual(UInt64(TT_TSC_KHZ_MAX), TTControl.tscKHzRange.upperBound)
+        XCTAssertEqual(TTControl.tscKHzRange, TTABI.tscKHzRange)
         XCTAssertTrue(block[TTControl.attachSize...].allSatisfy { $0 == 0 })
     }
 }

@@ -25,6 +25,22 @@ final class CounterToolsTests: XCTestCase {
         XCTAssertEqual(CounterChoice.none.attempts, [Counter.none])
     }
 
+    /// tt_tsc_khz=N: the guest's TSC frequency for a recording (issue 9
+    /// part 1 item 8: the log keeps it, a replay runs at it on any host).
+    func testTimeTravelOptionTSCFrequency() throws {
+        XCTAssertNil(try TimeTravelOption(parsing: "ttd_flag=1").tscKHz)
+        XCTAssertEqual(try TimeTravelOption(parsing: "ttd_flag=1, tt_tsc_khz=1500000").tscKHz, 1_500_000)
+        for bad in ["0", "999", "100000001", "fast", "-5"] {
+            XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, tt_tsc_khz=\(bad)")) {
+                XCTAssertTrue("\($0)".contains("tt_tsc_khz=\(bad): the guest's TSC frequency in kHz, 1000..100000000"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try TimeTravelOption(parsing: "tt_tsc_khz=2000000")) {
+            XCTAssertTrue("\($0)".contains("tt_tsc_khz needs ttd_flag=1"), "\($0)")
+        }
+        XCTAssertEqual(TTABI.tscKHzRange, 1_000...100_000_000)
+    }
+
     func testDevicedAndXLTakeTheCounter() throws {
         let dir = temporaryDirectory()
         let bad = try runTool("ttd-deviced", ["--domain", "7", "--counter", "fast"])

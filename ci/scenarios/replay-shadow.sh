@@ -1,4 +1,4 @@
-# lab-timeout: 1800
+# lab-timeout: 2700
 # lab-icount: 1
 # Scenario "replay-shadow" (runs in the lab's dom0): replay-suite's six
 # record/replay pairs with the guest on shadow paging (hap=0), where Xen's

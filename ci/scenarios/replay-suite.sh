@@ -1,4 +1,4 @@
-# lab-timeout: 1800
+# lab-timeout: 2700
 # lab-icount: 1
 # Scenario "replay-suite" (runs in the lab's dom0): six workloads recorded
 # and replayed with ttd-xl on hardware-assisted paging (issue 9): a busybox

@@ -1,10 +1,10 @@
 # lab-timeout: 2700
 # lab-icount: 1
-# Scenario "replay-shadow" (runs in the lab's dom0): replay-suite's
+# Scenario "replay-shadow" (runs in the lab's dom0): replay-suite's six
 # record/replay pairs with the guest on shadow paging (hap=0), where Xen's
 # shadow code, not the CPU's nested paging, takes the guest's page faults
 # (each shadow fill is an exit Xen must tell apart from a guest #PF).
 . ./dom0-lib.sh
 
-lab_suite shadow shell:suite-shell cpu:bench-cpu sleep:bench-idle fork:suite-fork spin:spin
+lab_suite shadow shell:suite-shell cpu:bench-cpu sleep:bench-idle input:ttio:hello-replay fork:suite-fork spin:spin
 lab_done

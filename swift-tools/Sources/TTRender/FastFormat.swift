@@ -127,27 +127,29 @@ public struct RecordFormatter {
         w.decimal(b)
     }
 
-    private func shortLine(_ w: inout TextWriter, _ r: RecordBytes, _ type: RecordType) {
+    /// "lm:L ip:RIP[ rcx:RCX][ n:COUNT] TYPE", the start of every line.
+    @inline(__always)
+    private func position(_ w: inout TextWriter, _ r: RecordBytes, _ type: RecordType, rcx: Bool) {
         w.put("lm:")
         w.decimal(r.landmark)
         w.put(" ip:")
         w.hex16(r.rip)
+        if rcx {
+            w.put(" rcx:")
+            w.hex16(r.rcx)
+        }
         if let b = r.branches { count(&w, b) }
         w.byte(0x20)
         w.put(name: type)
+    }
+
+    private func shortLine(_ w: inout TextWriter, _ r: RecordBytes, _ type: RecordType) {
+        position(&w, r, type, rcx: false)
         w.byte(0x0a)
     }
 
     private func infoLine(_ w: inout TextWriter, _ r: RecordBytes, _ type: RecordType) {
-        w.put("lm:")
-        w.decimal(r.landmark)
-        w.put(" ip:")
-        w.hex16(r.rip)
-        w.put(" rcx:")
-        w.hex16(r.rcx)
-        if let b = r.branches { count(&w, b) }
-        w.byte(0x20)
-        w.put(name: type)
+        position(&w, r, type, rcx: true)
         if r.outside { w.put(" [outside]") }
         var f = FieldWriter<InfoFields>(w: w, instructions: instructions)
         payloadFields(&f, r, type)

@@ -1,5 +1,6 @@
 // Small helpers of the daemon and its sessions.
 
+import TTLog
 import TTTools
 #if canImport(Glibc)
 import Glibc
@@ -32,5 +33,42 @@ public func mkdirs(_ path: String) {
     for part in path.split(separator: "/") {
         p += "/" + part
         mkdir(p, 0o755)
+    }
+}
+
+/// What a session has taken from its log ring, and how often it rang Xen.
+struct RingDrain {
+    var records: UInt64 = 0
+    var landmarks: UInt64 = 0
+    var recordBytes: UInt64 = 0
+    var kicks: UInt64 = 0
+
+    /// Moves what the ring holds into `writer`, at most `rounds` rounds of
+    /// `maxBytes`, so that signals and console input are served between
+    /// calls; hands each record to `handle`.  Rings `doorbell` when the
+    /// batch freed room Xen waits for (the ring's headroom rule) and when Xen
+    /// still waits afterwards; stops early once `ended()` (Xen's END came).
+    mutating func drain(_ consumer: RingConsumer, into writer: LogWriter, rounds: Int, maxBytes: Int,
+                        doorbell: () throws -> Void, ended: () -> Bool, handle: (Record) -> Void) throws {
+        var round = 0
+        while consumer.pendingBytes > 0 && round < rounds {
+            round += 1
+            let b = try consumer.consume(maxBytes: maxBytes) { span, recs in
+                try writer.appendRaw(span)
+                for r in recs { handle(r) }
+            }
+            records += UInt64(b.records)
+            landmarks += UInt64(b.landmarks)
+            recordBytes += UInt64(b.recordBytes)
+            if b.needsKick {
+                kicks += 1
+                try doorbell()
+            }
+            if ended() { return }
+        }
+        if consumer.producerWaiting {
+            kicks += 1
+            try doorbell()
+        }
     }
 }

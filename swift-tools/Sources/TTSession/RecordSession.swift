@@ -27,10 +27,11 @@ public final class RecordSession {
     public let counter: Counter
 
     // Counters printed at the end.
-    public private(set) var records: UInt64 = 0
-    public private(set) var landmarks: UInt64 = 0
-    public private(set) var recordBytes: UInt64 = 0
-    public private(set) var kicks: UInt64 = 0
+    private var drained = RingDrain()
+    public var records: UInt64 { drained.records }
+    public var landmarks: UInt64 { drained.landmarks }
+    public var recordBytes: UInt64 { drained.recordBytes }
+    public var kicks: UInt64 { drained.kicks }
     public private(set) var consoleBytes: UInt64 = 0
     var lastStatus: TTStatus? = nil
     /// Xen's END record, once it came.
@@ -250,29 +251,11 @@ public final class RecordSession {
 
     /// Moves everything the ring holds into the log.
     func drain() throws {
-        var rounds = 0
         // At most 16 MiB per call, so that signals and console input are
         // served; a test's slow writer takes drainLimit bytes, then sleeps.
         if drainLimit != nil { usleep(10_000) }
-        while consumer.pendingBytes > 0 && rounds < (drainLimit == nil ? 16 : 1) {
-            rounds += 1
-            let b = try consumer.consume(maxBytes: drainLimit ?? 1 << 20) { span, recs in
-                try writer.appendRaw(span)
-                for r in recs { handle(r) }
-            }
-            records += UInt64(b.records)
-            landmarks += UInt64(b.landmarks)
-            recordBytes += UInt64(b.recordBytes)
-            if b.needsKick {
-                kicks += 1
-                try domain.ringDoorbell()
-            }
-            if end != nil { return }
-        }
-        if consumer.producerWaiting {
-            kicks += 1
-            try domain.ringDoorbell()
-        }
+        try drained.drain(consumer, into: writer, rounds: drainLimit == nil ? 16 : 1, maxBytes: drainLimit ?? 1 << 20,
+                          doorbell: domain.ringDoorbell, ended: { end != nil }, handle: handle)
     }
 
     func handle(_ r: Record) {

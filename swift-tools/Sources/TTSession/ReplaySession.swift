@@ -36,10 +36,7 @@ public final class ReplaySession {
     let resultFD: Int32?
 
     // Counters printed at the end.
-    var records: UInt64 = 0
-    var landmarks: UInt64 = 0
-    var recordBytes: UInt64 = 0
-    var kicks: UInt64 = 0
+    var drained = RingDrain()
     var consoleBytes: UInt64 = 0
     var lastStatus: TTStatus? = nil
 
@@ -120,9 +117,9 @@ public final class ReplaySession {
             log.info("note: --counter \(c.rawValue) ignored: replay uses the recording's (\(start.counter.name))")
         }
         // The guest's TSC runs at the recorded frequency, whatever this host's.
-        guard TTControl.tscKHzRange.contains(start.tscKHz) else {
+        guard TTABI.tscKHzRange.contains(start.tscKHz) else {
             throw ReplayError("\(original): its DOMAIN_START gives a guest TSC frequency of \(start.tscKHz) kHz, "
-                              + "outside \(TTControl.tscKHzRange) kHz: the log is damaged")
+                              + "outside \(TTABI.tscKHzRange) kHz: the log is damaged")
         }
         do {
             try tt.attach(domain, mode: UInt16(Mode.replay.rawValue), interfaceVersion: TTABI.interfaceVersion,
@@ -186,7 +183,7 @@ public final class ReplaySession {
         // Xen runs the guest once the replay ring holds TT_EXIT_MAX_BYTES or eof.
         let first = try feeder.feed(producer)
         try xen.ringDoorbell()
-        kicks += 1
+        drained.kicks += 1
 
         console = try ConsoleBackend(pty: o.consolePty, file: o.consoleFile, domain: domain, input: false)
         installSignalHandlers()
@@ -271,26 +268,8 @@ public final class ReplaySession {
 
     /// Moves everything the log ring holds into the replay log.
     func drain() throws {
-        var rounds = 0
-        while consumer.pendingBytes > 0 && rounds < 16 {
-            rounds += 1
-            let b = try consumer.consume(maxBytes: 1 << 20) { span, recs in
-                try writer.appendRaw(span)
-                for r in recs { handle(r) }
-            }
-            records += UInt64(b.records)
-            landmarks += UInt64(b.landmarks)
-            recordBytes += UInt64(b.recordBytes)
-            if b.needsKick {
-                kicks += 1
-                try domain.ringDoorbell()
-            }
-            if end != nil { return }
-        }
-        if consumer.producerWaiting {
-            kicks += 1
-            try domain.ringDoorbell()
-        }
+        try drained.drain(consumer, into: writer, rounds: 16, maxBytes: 1 << 20,
+                          doorbell: domain.ringDoorbell, ended: { end != nil }, handle: handle)
     }
 
     /// Hands Xen more of the recording; kicks it when it waits for records.
@@ -306,7 +285,7 @@ public final class ReplaySession {
             log.info("the whole recording is fed: \(feeder.recordsFed) records up to landmark \(feeder.lastLandmarkFed)")
         }
         if r.needsKick || (kickIfWaiting && producer.consumerWaiting) {
-            kicks += 1
+            drained.kicks += 1
             try domain.ringDoorbell()
         }
     }
@@ -341,8 +320,8 @@ public final class ReplaySession {
         }
         console.close()
         log.info("replay log \(closed ? path : path + ".incomplete") closed")
-        var counters = "records \(records), bytes \(recordBytes), landmarks \(landmarks), fed \(feeder.recordsFed) records "
-            + "(\(feeder.bytesFed) bytes), kicks \(kicks), console bytes \(consoleBytes)"
+        var counters = "records \(drained.records), bytes \(drained.recordBytes), landmarks \(drained.landmarks), fed \(feeder.recordsFed) records "
+            + "(\(feeder.bytesFed) bytes), kicks \(drained.kicks), console bytes \(consoleBytes)"
         if let s = lastStatus {
             counters += ", replayed \(s.replayed), placed by signature \(s.signaturePlaced), breakpoint hits \(s.breakpointHits)"
         }

@@ -183,9 +183,6 @@ public final class TTControl {
         }
     }
 
-    /// The guest TSC frequencies `attach` accepts besides 0 (TT_TSC_KHZ_MIN..MAX).
-    public static let tscKHzRange: ClosedRange<UInt64> = 1_000...100_000_000  // TTABI.tscKHzRange
-
     /// The IN fields of struct xen_tt_attach after domid (offset 0), into a
     /// zeroed block of `attachSize` bytes or more.
     public static func encodeAttach(into p: UnsafeMutableRawPointer, mode: UInt16, interfaceVersion: UInt32,

@@ -174,6 +174,31 @@ static uint32_t tt_mib_hash(struct domain *d, unsigned long mib)
     return ram ? (uint32_t)(h ^ (h >> 32)) | 1 : 0;
 }
 
+/*
+ * The exits since the previous landmark, oldest first: the exit's reason,
+ * where the guest was, the count there, what the entry before it injected
+ * (EVENTINJ) with the guest's RFLAGS then, and the event it interrupted
+ * (EXITINTINFO).
+ */
+static void tt_exhist_print(const struct tt_domain *t)
+{
+    unsigned int i, n = min_t(unsigned int, t->exhist_n,
+                              ARRAY_SIZE(t->exhist));
+
+    for ( i = t->exhist_n - n; i != t->exhist_n; i++ )
+    {
+        unsigned int j = i % ARRAY_SIZE(t->exhist);
+
+        printk(XENLOG_ERR "tt: %pd: exhist lm %"PRIu64" #%u exit %#"PRIx64
+               " rip %#"PRIx64" rcx %#"PRIx64" n %"PRIu64" inj %#"PRIx64
+               " fl %#"PRIx64" intinfo %#"PRIx64" insn %08x\n",
+               t->d, t->landmarks, t->exhist_n - i, t->exhist[j].reason,
+               t->exhist[j].rip, t->exhist[j].rcx, t->exhist[j].count,
+               t->exhist[j].inj, t->exhist[j].rflags, t->exhist[j].intinfo,
+               t->exhist[j].insn);
+    }
+}
+
 static void tt_evtrace(struct tt_domain *t, struct vcpu *v)
 {
     const struct domain *d = v->domain;
@@ -776,34 +801,19 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
         tt_hold_exit(t, v, true);
     }
     if ( unlikely(opt_tt_evtrace) )
-    {
         tt_evtrace(t, v);
-        /*
-         * The exits since the previous landmark (this one last): after a
-         * long stretch, at a divergence, or from tt_evtrace_from on.
-         */
-        if ( t->lm_pos.branches > 50000 || t->rp.diverged ||
-             (opt_tt_evtrace_from && t->landmarks >= opt_tt_evtrace_from &&
-              t->exhist_n > 1) )
-        {
-            unsigned int i, n = min_t(unsigned int, t->exhist_n,
-                                      ARRAY_SIZE(t->exhist));
-
-            for ( i = t->exhist_n - n; i != t->exhist_n; i++ )
-            {
-                unsigned int j = i % ARRAY_SIZE(t->exhist);
-
-                printk(XENLOG_ERR "tt: %pd: exhist lm %"PRIu64" #%u exit %#"
-                       PRIx64" rip %#"PRIx64" rcx %#"PRIx64" n %"PRIu64
-                       " insn %08x\n",
-                       t->d, t->landmarks, t->exhist_n - i,
-                       t->exhist[j].reason, t->exhist[j].rip,
-                       t->exhist[j].rcx, t->exhist[j].count,
-                       t->exhist[j].insn);
-            }
-        }
-        t->exhist_n = 0;
-    }
+    /*
+     * The exits since the previous landmark (this one last): at a
+     * divergence, and with tt_evtrace after a long stretch or from
+     * tt_evtrace_from on.
+     */
+    if ( t->rp.diverged ||
+         (unlikely(opt_tt_evtrace) &&
+          (t->lm_pos.branches > 50000 ||
+           (opt_tt_evtrace_from && t->landmarks >= opt_tt_evtrace_from &&
+            t->exhist_n > 1))) )
+        tt_exhist_print(t);
+    t->exhist_n = 0;
     if ( unlikely(opt_tt_steptrace) )
         tt_steptrace_landmark(t, regs);
 }
@@ -820,7 +830,7 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
     t->exits++;
     ASSERT(t->in_exit);
 
-    if ( unlikely(opt_tt_evtrace) )
+    /* A few stores per exit: kept always, for a divergence's report. */
     {
         unsigned int i = t->exhist_n++ % ARRAY_SIZE(t->exhist);
 
@@ -828,8 +838,12 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
         t->exhist[i].rip = t->entry.rip;
         t->exhist[i].rcx = t->entry.rcx;
         t->exhist[i].count = t->count;
+        t->exhist[i].inj = t->vmenter_inj;
+        t->exhist[i].rflags = t->vmenter_rflags;
+        t->exhist[i].intinfo = vmcb->exit_int_info.raw;
         t->exhist[i].insn = 0;
-        if ( opt_tt_evtrace_from && t->landmarks + 1 >= opt_tt_evtrace_from )
+        if ( unlikely(opt_tt_evtrace) && opt_tt_evtrace_from &&
+             t->landmarks + 1 >= opt_tt_evtrace_from )
             hvm_copy_from_guest_linear(&t->exhist[i].insn, t->entry.rip, 4,
                                        hvm_get_cpl(v) == 3
                                        ? PFEC_insn_fetch | PFEC_user_mode

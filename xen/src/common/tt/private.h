@@ -219,8 +219,18 @@ struct tt_domain {
     uint64_t regtrace;          /* tt_regtrace's rolling hash */
     unsigned int evtrace_left;  /* tt_evtrace: landmarks still to print */
     unsigned int steptrace_left; /* tt_steptrace: steps still to take */
-    unsigned int exhist_n;      /* tt_evtrace: the last exits ... */
-    struct { uint64_t reason, rip, rcx, count; uint32_t insn; } exhist[16];
+    /*
+     * The exits since the latest landmark (the last 16), printed when a
+     * replay diverges and by tt_evtrace: what the entry before each one
+     * injected and the guest's RFLAGS then (tt_svm_vmenter() notes them
+     * in vmenter_*), the event the exit interrupted.
+     */
+    unsigned int exhist_n;
+    struct {
+        uint64_t reason, rip, rcx, count, inj, rflags, intinfo;
+        uint32_t insn;
+    } exhist[16];
+    uint64_t vmenter_inj, vmenter_rflags;
     /* The counter (counter.c): its count since the latest landmark. */
     uint64_t count;
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */

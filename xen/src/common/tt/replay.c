@@ -1026,6 +1026,10 @@ void tt_svm_vmenter(struct vcpu *v)
     if ( !t )
         return;
 
+    /* For the exit history (landmark.c): what this entry delivers. */
+    t->vmenter_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
+    t->vmenter_rflags = v->arch.hvm.svm.vmcb->rflags;
+
     /* The hardware counter is the guest's for this VMRUN (counter-pmu.c). */
     if ( t->counter == TT_COUNTER_BRANCHES )
         tt_pmu_vmenter(t);

@@ -125,6 +125,8 @@ struct tt_replay {
     uint64_t bp_hits;           /* breakpoint exits */
     uint64_t search_ns;         /* time between arming and placing */
     uint64_t early_stops;       /* stop_timer settings */
+    uint64_t stray_db;          /* #DBs no guest debug state explains */
+    uint64_t dr7_leaks;         /* entries that found DR7's bp 0 still on */
 };
 
 /* A record queued by tt_defer_record(). */

@@ -114,8 +114,10 @@ void tt_replay_free(struct tt_domain *t)
         if ( t->rp.started )
             printk(XENLOG_G_INFO "tt: %pd: replay placed %"PRIu64
                    " interrupts by signature: %"PRIu64" breakpoint exits, %"
-                   PRIu64" early stops\n", t->d, t->rp.sig_placed,
-                   t->rp.bp_hits, t->rp.early_stops);
+                   PRIu64" early stops, %"PRIu64" stray #DBs, %"PRIu64
+                   " DR7 leaks\n", t->d, t->rp.sig_placed,
+                   t->rp.bp_hits, t->rp.early_stops, t->rp.stray_db,
+                   t->rp.dr7_leaks);
     }
     XFREE(t->rp.buf);
 }
@@ -1046,6 +1048,18 @@ void tt_svm_vmenter(struct vcpu *v)
      * between here and the exit, which puts DR7 back.
      */
     t->rp.host_dr7 = read_debugreg(7);
+    if ( unlikely(t->rp.host_dr7 & (3U << DR_LOCAL_ENABLE_SHIFT)) )
+    {
+        /*
+         * Breakpoint 0 is on in the host's DR7 already: an entry whose exit
+         * did not put DR7 back.  QEMU would keep that breakpoint for good
+         * (it inserts and removes its own on DR7 writes that change the
+         * enable bits): take it off before setting it again.
+         */
+        t->rp.dr7_leaks++;
+        t->rp.host_dr7 &= ~(3UL << DR_LOCAL_ENABLE_SHIFT);
+        write_debugreg(7, t->rp.host_dr7);
+    }
     write_debugreg(0, t->rp.bp_rip);
     write_debugreg(7, TT_BP_DR7);
     t->rp.host_dr7_set = true;
@@ -1059,6 +1073,46 @@ void tt_replay_vmexit_enter(struct tt_domain *t, struct vcpu *v)
     write_debugreg(7, t->rp.host_dr7);
 }
 
+/*
+ * A #DB that is not the armed breakpoint's: the guest's own if its debug
+ * state explains it (a breakpoint its DR7 enables, a single step, a task
+ * switch, a general detect), else the emulator's.  QEMU's emulated SVM
+ * (7.2) raises #DB for every instruction breakpoint in its own list, which
+ * it keeps in step with DR7 writes only: a breakpoint of replay's that
+ * outlived its DR7 (see tt_svm_vmenter()) fires wherever the guest passes
+ * its address, with no status bit the guest's DR7 would account for.
+ * The guest must never see one: it would run its #DB handler, which the
+ * recording never did (a divergence, the log's count exceeded at the next
+ * landmark).  Swallowed, counted, and the instruction resumed past it.
+ */
+static bool rp_stray_debug_trap(struct tt_domain *t, struct vcpu *v,
+                                struct cpu_user_regs *regs)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    uint64_t dr6 = vmcb_get_dr6(vmcb);
+    uint64_t dr7 = t->rp.armed ? t->rp.guest_dr7 : vmcb_get_dr7(vmcb);
+    unsigned int i, enabled = 0;
+
+    for ( i = 0; i < 4; i++ )
+        if ( dr7 & (3UL << (i * 2)) )
+            enabled |= 1U << i;
+    if ( (dr6 & (DR_STEP | DR_SWITCH | (1UL << 13))) || (dr6 & enabled) )
+        return false;
+
+    if ( t->rp.stray_db++ < 5 )
+        printk(XENLOG_G_WARNING "tt: %pd: a #DB at %#"PRIx64" that the "
+               "guest's debug state does not explain (dr6 %#"PRIx64", dr7 "
+               "%#"PRIx64", host dr7 %#lx, lm %"PRIu64" n %"PRIu64"): the "
+               "emulator's breakpoint, not delivered\n", t->d, regs->rip,
+               dr6, dr7, read_debugreg(7), t->pos.landmark, t->count);
+    vmcb_set_dr6(vmcb, dr6 & ~0xfUL);
+    regs->rflags |= X86_EFLAGS_RF;
+    /* Not a landmark, and the guest ran no instruction. */
+    t->rp.bp_exit = true;
+
+    return true;
+}
+
 bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
 {
     struct tt_domain *t = v->domain->tt;
@@ -1069,9 +1123,11 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
 
     if ( t && tt_steptrace_trap(t, v, regs) )
         return true;
-    if ( !t || !t->rp.armed || regs->rip != t->rp.bp_rip ||
-         !(vmcb_get_dr6(vmcb) & DR_TRAP0) )
+    if ( !t )
         return false;
+    if ( !t->rp.armed || regs->rip != t->rp.bp_rip ||
+         !(vmcb_get_dr6(vmcb) & DR_TRAP0) )
+        return rp_stray_debug_trap(t, v, regs);
 
     /* Ours: the guest sees no trace of it. */
     rp = &t->rp;

@@ -233,6 +233,8 @@ struct tt_domain {
         uint32_t insn;
     } exhist[16];
     uint64_t vmenter_inj, vmenter_rflags;
+    /* Second deliveries of an injected interrupt by QEMU (landmark.c). */
+    uint64_t double_delivered, double_undone;
     /* The counter (counter.c): its count since the latest landmark. */
     uint64_t count;
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */

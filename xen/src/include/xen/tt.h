@@ -39,7 +39,7 @@ void tt_domain_shutdown(struct domain *d, unsigned int reason);
  * Every VM exit of a TT domain's vCPU, before Xen handles it: keeps the
  * registers the guest left (the inputs of the landmark's record).
  */
-void tt_svm_vmexit_enter(struct vcpu *v, const struct cpu_user_regs *regs);
+void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs);
 
 /*
  * An MMIO access that Xen emulated for v (arch/x86/hvm/intercept.c): the

@@ -278,8 +278,8 @@ static void tt_undo_double_delivery(struct tt_domain *t, struct vcpu *v,
                                     struct cpu_user_regs *regs)
 {
     struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
-    intinfo_t ii = vmcb->exit_int_info;
-    uint64_t inj = t->vmenter_inj, frame[5];
+    intinfo_t ii = vmcb->exit_int_info, inj = { .raw = t->vmenter_inj };
+    uint64_t frame[5];
     uint32_t gate[4];
     unsigned long handler;
     unsigned int vec = ii.vector;
@@ -287,31 +287,33 @@ static void tt_undo_double_delivery(struct tt_domain *t, struct vcpu *v,
     if ( likely(ii.v || ii.type != X86_EVENTTYPE_HW_EXCEPTION || vec < 32) )
         return;
     /* The entry before delivered this very vector as an interrupt. */
-    if ( !(inj & (1ULL << 31)) || ((inj >> 8) & 7) != X86_EVENTTYPE_EXT_INTR ||
-         (inj & 0xff) != vec )
+    if ( !inj.v || inj.type != X86_EVENTTYPE_EXT_INTR || inj.vector != vec )
         return;
 
     t->double_delivered++;
     if ( hvm_copy_from_guest_linear(gate, vmcb->idtr.base + vec * 16,
-                                    sizeof(gate), 0, NULL) == HVMTRANS_okay &&
-         (handler = (gate[0] & 0xffff) | (gate[1] & 0xffff0000UL) |
-                    ((unsigned long)gate[2] << 32),
-          regs->rip == handler) &&
+                                    sizeof(gate), 0, NULL) != HVMTRANS_okay )
+        goto cannot;
+    /* The 64-bit gate's offset: bits 0-15, 16-31 and 32-63. */
+    handler = (gate[0] & 0xffff) | (gate[1] & 0xffff0000UL) |
+              ((unsigned long)gate[2] << 32);
+    if ( regs->rip != handler ||
          hvm_copy_from_guest_linear(frame, regs->rsp, sizeof(frame), 0,
-                                    NULL) == HVMTRANS_okay &&
-         frame[1] == vmcb->cs.sel && frame[4] == vmcb->ss.sel )
-    {
-        regs->rip = frame[0];
-        regs->rflags = frame[2];
-        regs->rsp = frame[3];
-        t->double_undone++;
-        if ( t->double_undone <= 3 )
-            printk(XENLOG_G_INFO "tt: %pd: the emulator delivered vector %#x "
-                   "a second time (QEMU's VMRUN event injection); taken back, "
-                   "the guest resumes at %#lx\n", t->d, vec, regs->rip);
-        return;
-    }
+                                    NULL) != HVMTRANS_okay ||
+         frame[1] != vmcb->cs.sel || frame[4] != vmcb->ss.sel )
+        goto cannot;
 
+    regs->rip = frame[0];
+    regs->rflags = frame[2];
+    regs->rsp = frame[3];
+    t->double_undone++;
+    if ( t->double_undone <= 3 )
+        printk(XENLOG_G_INFO "tt: %pd: the emulator delivered vector %#x a "
+               "second time (QEMU's VMRUN event injection); taken back, the "
+               "guest resumes at %#lx\n", t->d, vec, regs->rip);
+    return;
+
+ cannot:
     printk(XENLOG_G_WARNING "tt: %pd: the emulator delivered vector %#x a "
            "second time (QEMU's VMRUN event injection) and the guest has run "
            "its handler (at %#lx): the log will not hold it\n",

@@ -1093,6 +1093,10 @@ static bool rp_stray_debug_trap(struct tt_domain *t, struct vcpu *v,
     uint64_t dr7 = t->rp.armed ? t->rp.guest_dr7 : vmcb_get_dr7(vmcb);
     unsigned int i, enabled = 0;
 
+    /* ICEBP (INT1) is the guest's own instruction, whatever DR6 says. */
+    if ( vmcb->exitcode != VMEXIT_EXCEPTION_DB )
+        return false;
+
     for ( i = 0; i < 4; i++ )
         if ( dr7 & (3UL << (i * 2)) )
             enabled |= 1U << i;

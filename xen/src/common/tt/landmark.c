@@ -257,69 +257,6 @@ static void tt_memhash(struct tt_domain *t)
     }
 }
 
-/*
- * QEMU 7.2's emulated VMRUN delivers the event Xen injects (EVENTINJ) and
- * leaves its vector behind as the CPU's pending exception: the next time
- * the emulator leaves its execution loop without a #VMEXIT (an icount
- * deadline, a request from its main loop), it delivers the vector a second
- * time, to wherever the guest then is, interrupts masked or not.
- * EXITINTINFO shows that second delivery as an exception (type 3) with the
- * injected interrupt's vector, which no CPU reports (exceptions have
- * vectors below 32).  The guest would run the handler twice, which the
- * recording did not, or the recording holds a handler the replay does not
- * run: found as a count one handler's length off at its EOI.  If the exit
- * came before the second handler's first instruction (the deadline's own
- * timer interrupt makes it come there), take the delivery back: pop the
- * frame it pushed (RIP, CS, RFLAGS, RSP, SS; same privilege, no error
- * code).  Otherwise it is counted and said: replay's next landmark check
- * finds what it did.
- */
-static void tt_undo_double_delivery(struct tt_domain *t, struct vcpu *v,
-                                    struct cpu_user_regs *regs)
-{
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
-    intinfo_t ii = vmcb->exit_int_info, inj = { .raw = t->vmenter_inj };
-    uint64_t frame[5];
-    uint32_t gate[4];
-    unsigned long handler;
-    unsigned int vec = ii.vector;
-
-    if ( likely(ii.v || ii.type != X86_EVENTTYPE_HW_EXCEPTION || vec < 32) )
-        return;
-    /* The entry before delivered this very vector as an interrupt. */
-    if ( !inj.v || inj.type != X86_EVENTTYPE_EXT_INTR || inj.vector != vec )
-        return;
-
-    t->double_delivered++;
-    if ( hvm_copy_from_guest_linear(gate, vmcb->idtr.base + vec * 16,
-                                    sizeof(gate), 0, NULL) != HVMTRANS_okay )
-        goto cannot;
-    /* The 64-bit gate's offset: bits 0-15, 16-31 and 32-63. */
-    handler = (gate[0] & 0xffff) | (gate[1] & 0xffff0000UL) |
-              ((unsigned long)gate[2] << 32);
-    if ( regs->rip != handler ||
-         hvm_copy_from_guest_linear(frame, regs->rsp, sizeof(frame), 0,
-                                    NULL) != HVMTRANS_okay ||
-         frame[1] != vmcb->cs.sel || frame[4] != vmcb->ss.sel )
-        goto cannot;
-
-    regs->rip = frame[0];
-    regs->rflags = frame[2];
-    regs->rsp = frame[3];
-    t->double_undone++;
-    if ( t->double_undone <= 3 )
-        printk(XENLOG_G_INFO "tt: %pd: the emulator delivered vector %#x a "
-               "second time (QEMU's VMRUN event injection); taken back, the "
-               "guest resumes at %#lx\n", t->d, vec, regs->rip);
-    return;
-
- cannot:
-    printk(XENLOG_G_WARNING "tt: %pd: the emulator delivered vector %#x a "
-           "second time (QEMU's VMRUN event injection) and the guest has run "
-           "its handler (at %#lx): the log will not hold it\n",
-           t->d, vec, regs->rip);
-}
-
 void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs)
 {
     struct tt_domain *t = v->domain->tt;
@@ -327,7 +264,7 @@ void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs)
     ASSERT(v == current);
     ASSERT(t);
 
-    tt_undo_double_delivery(t, v, regs);
+    tt_emu_vmexit(t, v, regs);
 
     t->in_exit = true;
     t->in_hcall = v->arch.hvm.svm.vmcb->exitcode == VMEXIT_VMMCALL;

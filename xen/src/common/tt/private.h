@@ -233,8 +233,11 @@ struct tt_domain {
         uint32_t insn;
     } exhist[16];
     uint64_t vmenter_inj, vmenter_rflags;
-    /* Second deliveries of an injected interrupt by QEMU (landmark.c). */
+    /* The lab emulator's departures from a CPU (emulator.c). */
     uint64_t double_delivered, double_undone;
+    uint64_t shadow_steps;      /* windows delayed past an interrupt shadow */
+    bool shadow_step;           /* this entry steps the shadowed insn */
+    bool shadow_step_trap;      /* this exit is that step's #DB */
     /* The counter (counter.c): its count since the latest landmark. */
     uint64_t count;
     uint64_t counter_short;     /* exits that counted fewer than Xen's own */
@@ -469,6 +472,12 @@ void tt_replay_exit_done(struct tt_domain *t, struct vcpu *v);
 /* Doorbell callback (tt_lock held): resume a vCPU that waited. */
 void tt_replay_notify(struct tt_domain *t, struct vcpu *v);
 bool tt_replay_waiting(struct tt_domain *t);
+/* emulator.c: what Xen does where QEMU's SVM is not an AMD CPU. */
+void tt_emu_vmexit(struct tt_domain *t, struct vcpu *v,
+                   struct cpu_user_regs *regs);
+void tt_emu_vmenter(struct tt_domain *t, struct vcpu *v);
+bool tt_emu_debug_trap(struct tt_domain *t);
+
 /* Diagnostic tt_steptrace (landmark.c): a #DB exit of its stepping. */
 bool tt_steptrace_trap(struct tt_domain *t, struct vcpu *v,
                        struct cpu_user_regs *regs);

@@ -1028,6 +1028,8 @@ void tt_svm_vmenter(struct vcpu *v)
     if ( !t )
         return;
 
+    tt_emu_vmenter(t, v);
+
     /* For the exit history (landmark.c): what this entry delivers. */
     t->vmenter_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
     t->vmenter_rflags = v->arch.hvm.svm.vmcb->rflags;
@@ -1125,10 +1127,10 @@ bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
     struct xen_tt_regs now;
     struct tt_replay *rp;
 
-    if ( t && tt_steptrace_trap(t, v, regs) )
-        return true;
     if ( !t )
         return false;
+    if ( tt_emu_debug_trap(t) || tt_steptrace_trap(t, v, regs) )
+        return true;
     if ( !t->rp.armed || regs->rip != t->rp.bp_rip ||
          !(vmcb_get_dr6(vmcb) & DR_TRAP0) )
         return rp_stray_debug_trap(t, v, regs);

@@ -290,10 +290,11 @@ static struct tt_domain *tt_unhook(struct domain *d, unsigned int reason,
                "tt: %pd detached: %"PRIu64" landmarks, %"PRIu64" exits, "
                "%"PRIu64" records, %"PRIu64" dropped, %"PRIu64" ring waits, "
                "%"PRIu64" hypercall continuations, %"PRIu64" second "
-               "deliveries by the emulator (%"PRIu64" taken back)\n",
+               "deliveries by the emulator (%"PRIu64" taken back), %"PRIu64
+               " interrupt windows stepped past a shadow\n",
                d, t->landmarks, t->exits, t->records, t->dropped,
                t->ring_waits, t->continuations, t->double_delivered,
-               t->double_undone);
+               t->double_undone, t->shadow_steps);
 
     return t;
 }

@@ -58,6 +58,7 @@ unit-test:
 	$(MAKE) -C swift-tools check
 
 lab-test: world
+	$(MAKE) -C xen debug
 	@bash ci/lab.sh all
 
 demo: world

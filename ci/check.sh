@@ -57,6 +57,10 @@ for d in swift-tools images grub xen linux-guest; do
 	show_summary "$CHECK_OUT/unit-$d.log"
 done
 
+# The debug hypervisor, for the scenarios that boot it ("# lab-xen: debug").
+entry "debug hypervisor (make -C xen debug)" "$CHECK_OUT/xen-debug.log" \
+	make -C "$LAB_TOP/xen" debug
+
 # The lab scenarios: ci/lab.sh prints their PASS/FAIL lines and its own
 # "N passed, N failed", which is added to ours (and not shown: the last
 # line of this script is the only count line).

@@ -102,7 +102,7 @@ scenario_timeout() {
 # scenario; its report (the PASS/FAIL line, its ok/not ok lines, on a
 # failure the end of the serial console) goes to $LAB_OUT/NAME.report.
 run_scenario() {
-	local n=$1 dir t0 why share tmo icnt st secs
+	local n=$1 dir t0 why share tmo icnt cpu smp xen xen_missing= st secs xenbad
 	{
 		dir=$LAB_OUT/$n
 		rm -rf "$dir"
@@ -128,7 +128,21 @@ run_scenario() {
 			[ "$tmo" -gt "$LAB_TIMEOUT" ] || tmo=$LAB_TIMEOUT
 			# "# lab-icount: 1": QEMU counts instructions (see LAB_ICOUNT).
 			icnt=$(sed -n 's/^# lab-icount: *\([01]\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
-			if (LAB_ICOUNT=${icnt:-$LAB_ICOUNT} LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
+			# "# lab-cpu: MODEL" and "# lab-smp: N": another emulated CPU
+			# model (e.g. with RDRAND) or more CPUs than LAB_CPU/LAB_SMP.
+			cpu=$(sed -n 's/^# lab-cpu: *\([^ ]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
+			smp=$(sed -n 's/^# lab-smp: *\([0-9]*\).*/\1/p' "$(dom0_script "$n")" | head -n 1)
+			# "# lab-xen: debug": the debug hypervisor (make -C xen debug:
+			# ASSERTs and lock checks on).
+			xen=$LAB_XEN
+			if grep -q '^# lab-xen: *debug' "$(dom0_script "$n")"; then
+				xen=$OUT/xen-debug/xen
+				[ -r "$xen" ] || xen_missing="the debug hypervisor $xen is missing. Build it with 'make -C xen debug'."
+			fi
+			if [ -n "${xen_missing:-}" ]; then
+				why=$xen_missing
+			elif (LAB_XEN=$xen LAB_ICOUNT=${icnt:-$LAB_ICOUNT} LAB_CPU=${cpu:-$LAB_CPU} LAB_SMP=${smp:-$LAB_SMP} \
+				LAB_TIMEOUT=$tmo lab_boot "$n" "$share" "$dir/serial.log" ${LAB_LIVE:+live} &&
 				echo "${LAB_GUEST_OUTPUT_SECS:-}" >"$dir/guest-output-seconds") 2>"$dir/boot.err"; then
 				grep -e '^ok' -e '^not ok' "$share/scenario.log" 2>/dev/null | sed 's/^/  /' || true
 				st=$(cat "$share/status")
@@ -140,6 +154,13 @@ run_scenario() {
 			else
 				why=$(sed 's/^tt-xen: //' "$dir/boot.err" | tail -n 1)
 				[ -n "$why" ] || why="boot failed (serial: $dir/serial.log)"
+			fi
+			# Whatever the scenario checked: Xen must not have warned,
+			# crashed or failed an assertion (a debug Xen checks more).
+			xenbad=$(grep -a -m 1 -E '\(XEN\) (Xen (WARN|BUG) at|Xen call trace|Assertion .* failed|FATAL TRAP|.*Panic on CPU)' "$dir/serial.log" | tr -d '\r' || true)
+			if [ -n "$xenbad" ]; then
+				echo "  not ok - Xen's console: $xenbad"
+				why="${why:+$why; }Xen warned or crashed: $xenbad (serial: $dir/serial.log)"
 			fi
 		fi
 		secs=$(($(date +%s) - t0))

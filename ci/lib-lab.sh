@@ -15,7 +15,10 @@
 #   LAB_TIMEOUT    300                    seconds per QEMU run
 #   LAB_MEM        1024                   MB of the emulated machine
 #   LAB_DOM0_MEM   384M                   dom0_mem= for Xen
-#   LAB_SMP        1                      emulated CPUs
+#   LAB_SMP        1                      emulated CPUs (a scenario asks
+#                                         for more with "# lab-smp: N")
+#   LAB_CPU        qemu64,+svm,+npt       QEMU's -cpu (a scenario asks for
+#                                         another with "# lab-cpu: MODEL")
 #   LAB_XEN_ARGS   ""                     extra Xen command line options
 #   LAB_ICOUNT     0                      1: QEMU -icount shift=0 (the TSC
 #                                         counts instructions) and Xen's
@@ -37,6 +40,7 @@ LAB_TIMEOUT=${LAB_TIMEOUT:-300}
 LAB_MEM=${LAB_MEM:-1024}
 LAB_DOM0_MEM=${LAB_DOM0_MEM:-384M}
 LAB_SMP=${LAB_SMP:-1}
+LAB_CPU=${LAB_CPU:-qemu64,+svm,+npt}
 LAB_XEN_ARGS=${LAB_XEN_ARGS:-}
 LAB_ICOUNT=${LAB_ICOUNT:-0}
 LAB_INITRAMFS=$LAB_OUT/initramfs.cpio
@@ -104,7 +108,7 @@ lab_boot() {
 
 	xen_cmd="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all"
 	xen_cmd+=" dom0_mem=$LAB_DOM0_MEM,max:$LAB_DOM0_MEM dom0_max_vcpus=1"
-	xen_cmd+=" watchdog=1 sync_console=1 noreboot $LAB_XEN_ARGS"
+	xen_cmd+=" watchdog=1 sync_console=1 conring_size=1m noreboot $LAB_XEN_ARGS"
 	local icount=()
 	if [ "$LAB_ICOUNT" = 1 ]; then
 		# One emulated instruction is one TSC tick (and 1 ns of guest
@@ -121,7 +125,7 @@ lab_boot() {
 	# QEMU runs in the background so that the runner can end it as soon
 	# as dom0 has written its status, on a panic, or at the timeout.
 	timeout --kill-after=5 "$LAB_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -cpu qemu64,+svm,+npt -smp "$LAB_SMP" -m "$LAB_MEM" \
+		-accel tcg -cpu "$LAB_CPU" -smp "$LAB_SMP" -m "$LAB_MEM" \
 		"${icount[@]}" \
 		-display none -monitor none -no-reboot \
 		-serial "file:$log" \
@@ -205,7 +209,7 @@ lab_qemu_until() {
 	: >"$log"
 	t0=$(date +%s)
 	timeout --kill-after=5 "$LAB_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -cpu qemu64,+svm,+npt -smp "$LAB_SMP" -m "$LAB_MEM" \
+		-accel tcg -cpu "$LAB_CPU" -smp "$LAB_SMP" -m "$LAB_MEM" \
 		-display none -monitor none -no-reboot -serial "file:$log" -nic none \
 		"$@" </dev/null >"$log.qemu" 2>&1 &
 	qpid=$!

@@ -32,6 +32,10 @@ OVERLAY=$HERE/src
 XDIR=$OUT/xen
 SRC=$XDIR/src
 DLDIR=$TT_CACHE/src/xen
+# XEN_DEBUG=1: the same tree with CONFIG_DEBUG=y (ASSERTs, lock checks,
+# -O1) in $OUT/xen-debug, for the lab's debug run ("# lab-xen: debug").
+XEN_DEBUG=${XEN_DEBUG:-0}
+[ "$XEN_DEBUG" = 1 ] && XDIR=$OUT/xen-debug
 
 # --- preconditions ----------------------------------------------------------
 
@@ -63,6 +67,15 @@ else
 fi
 
 mkdir -p "$XDIR" || die "cannot create $XDIR. Make OUT point to a writable folder."
+if [ "$XEN_DEBUG" = 1 ]; then
+	sed 's/^CONFIG_DEBUG=n$/CONFIG_DEBUG=y/' "$HERE/tt.config" >"$XDIR/tt-debug.config.new"
+	grep -qx 'CONFIG_DEBUG=y' "$XDIR/tt-debug.config.new" ||
+		die "xen/tt.config has no line CONFIG_DEBUG=n for the debug build to turn on. Restore it."
+	cmp -s "$XDIR/tt-debug.config.new" "$XDIR/tt-debug.config" ||
+		mv -f "$XDIR/tt-debug.config.new" "$XDIR/tt-debug.config"
+	rm -f "$XDIR/tt-debug.config.new"
+	FRAGMENT=$XDIR/tt-debug.config
+fi
 # One spelling of the path: it is part of every compiler command line, and a
 # changed command line rebuilds everything.
 XDIR=$(realpath "$XDIR")

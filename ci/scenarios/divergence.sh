@@ -1,6 +1,8 @@
 # lab-timeout: 1200
 # lab-icount: 1
-# Scenario "divergence" (runs in the lab's dom0): a recording whose log has
+# lab-xen: debug
+# Scenario "divergence" (runs in the lab's dom0, on the debug hypervisor:
+# ASSERTs and lock checks): a recording whose log has
 # one recorded value altered (the RIP of one RDTSC landmark, with
 # `ttd-log-gen alter`, chunks re-sealed so the reader accepts it) replays
 # into a divergence report at that very landmark: ttd-xl exits 2 naming

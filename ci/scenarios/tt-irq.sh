@@ -1,9 +1,14 @@
+# lab-cpu: qemu64,+svm,+npt,+rdrand
+# lab-smp: 2
 # Scenario "tt-irq" (runs in the lab's dom0): a guest recorded from its
 # first instruction gets its interrupts and time updates only at landmarks
 # (or, past the liveness bound, by signature), and no CPUID result it got
 # shows RDRAND, RDSEED, HLE or RTM. docs/design-record.md, "Interrupts,
-# time and CPUID". (The lab's qemu64 CPU has none of the four, so the
-# CPUID check only bites with e.g. -cpu qemu64,+svm,+npt,+rdrand,+rdseed.)
+# time and CPUID". The lab CPU here has RDRAND (TCG emulates no RDSEED,
+# HLE or RTM), so the CPUID check bites, and two CPUs: Xen's producer and
+# the daemon's consumer of the log ring run truly in parallel (dom0 has one
+# vCPU, the guest one). The guest tries the FIFO event-channel ABI first
+# (Linux does) and must be refused (EVTCHNOP_init_control: -EOPNOTSUPP).
 #
 # Records with the product: ttd-xl create time_travel="ttd_flag=1" starts
 # ttd-deviced; ttd-read-log verify checks the record rules (landmarks step
@@ -60,6 +65,11 @@ record() {
 	grep -E '^(records|landmarks|counter|records placed by signature|INTERRUPT|MEMORY|CPUID)' "stat-$kind.txt"
 }
 
+lab_check "the lab CPU offers RDRAND (dom0's CPUID), so the CPUID check bites" \
+	grep -q -w rdrand /proc/cpuinfo
+lab_check "Xen runs on two CPUs (xl info: nr_cpus)" \
+	sh -c "xl info | grep -q '^nr_cpus *: 2\$'"
+
 # The record workload: time, urandom, a CPU loop (no landmarks of its own:
 # the liveness bound), find /proc (many landmarks), a sleep loop (HLT).
 record irq 'record tt.loops=20000' "$TMO"
@@ -73,6 +83,13 @@ lab_check "interrupts and time writes recorded at their landmarks' positions (or
 irqs=$(awk '$1 == "INTERRUPT" { print $2 }' stat-irq.txt)
 lab_check "the recording holds interrupts (${irqs:-0} INTERRUPT records)" [ "${irqs:-0}" -gt 0 ]
 lab_check "the recording holds CPUID results (checked for RDRAND/RDSEED/HLE/RTM)" grep -q '^CPUID ' stat-irq.txt
+# FIFO event channels keep their state in guest pages that Xen writes at any
+# time: refused for a TT domain (patch 1012); Linux falls back to 2-level.
+ttd-read-log -i -f irq.ttlog 2>/dev/null | grep ' HYPERCALL .*nr=32 a1=0xb ' >fifo.txt
+cat fifo.txt
+lab_check "the guest asked for FIFO event channels (EVTCHNOP_init_control) and Xen refused (-EOPNOTSUPP)" \
+	sh -c "[ -s fifo.txt ] && ! grep -v -q ' ret=-95\$' fifo.txt"
+lab_check "the guest uses the 2-level event-channel ABI" grep -q 'xen:events: Using 2-level ABI' console-irq.txt
 
 domid=$(sed -n 's/.*recording domain \([0-9]*\) .*/\1/p' "/var/log/xen/ttd-deviced-$name.log" | tail -n1)
 echo "--- xl dmesg (tt)"

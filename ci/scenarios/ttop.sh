@@ -1,6 +1,10 @@
 # lab-timeout: 600
+# lab-xen: debug
 # Scenario "ttop" (runs in the lab's dom0): the tt_op hypercall's control
-# side and whole recordings by the product daemon:
+# side and whole recordings by the product daemon, on the debug hypervisor
+# (make -C xen debug: ASSERTs, lock checks; any Xen WARN, BUG, failed
+# assertion or call trace on the console fails the run, as in every
+# scenario):
 #   - every bad input gets its documented error (ttd-ctl badops), also on
 #     a 2-vCPU domain, a PV domain and a running domain;
 #   - clientA is recorded by ttd-xl/ttd-deviced from its first instruction

@@ -72,6 +72,15 @@ public final class RecordSession {
     /// ready byte.  On failure nothing of the log is left (its claim is
     /// released).
     public static func start(_ o: SessionOptions) throws -> RecordSession {
+        // Options out of Xen's ranges fail before anything is touched.
+        if let f = o.tscKHz, !TTABI.tscKHzRange.contains(UInt64(f)) {
+            throw ToolError("--tsc-khz \(f): the guest's TSC frequency in kHz, "
+                            + "\(TTABI.tscKHzRange.lowerBound)..\(TTABI.tscKHzRange.upperBound)")
+        }
+        if o.boundMicroseconds != 0, !TTABI.boundMicrosecondsRange.contains(o.boundMicroseconds) {
+            throw ToolError("--bound-us \(o.boundMicroseconds): the liveness bound in guest microseconds, "
+                            + "\(TTABI.boundMicrosecondsRange.lowerBound)..\(TTABI.boundMicrosecondsRange.upperBound) (0: Xen's default)")
+        }
         // The log first: one that exists, that another daemon writes, or a
         // path that cannot be written fails before the domain is touched.
         var claim = try o.file.map { try LogClaim(path: $0, overwrite: o.force) }
@@ -98,10 +107,6 @@ public final class RecordSession {
         }
 
         let tt = try TTControl()
-        if let f = o.tscKHz, !TTABI.tscKHzRange.contains(UInt64(f)) {
-            throw ToolError("--tsc-khz \(f): the guest's TSC frequency in kHz, "
-                                  + "\(TTABI.tscKHzRange.lowerBound)..\(TTABI.tscKHzRange.upperBound)")
-        }
         let counter = try attach(tt, domain, name: name, choice: o.counter ?? .auto,
                                  boundMicroseconds: o.boundMicroseconds, tscKHz: o.tscKHz ?? 0)
         let port = try tt.ringSetup(domain, ring: TTControlABI.ringLog, pages: UInt32(o.ringPages + 1))

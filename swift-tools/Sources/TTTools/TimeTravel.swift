@@ -1,5 +1,5 @@
 // The seed's time_travel option: time_travel="ttd_flag=1[, tt_replay_flag=1]",
-// and ours: tt_counter=none|icount|branches|auto.
+// and ours: tt_counter=none|icount|branches|auto, tt_tsc_khz=N, tt_bound_us=N.
 
 import TTLog
 
@@ -33,6 +33,9 @@ public struct TimeTravelOption: Equatable {
     public var counter: CounterChoice? = nil
     /// tt_tsc_khz= (recording; nil: the host's): the guest's TSC frequency.
     public var tscKHz: UInt32? = nil
+    /// tt_bound_us= (recording; nil: Xen's default): how long an interrupt
+    /// may be held for a landmark when there is no counter.
+    public var boundMicroseconds: UInt32? = nil
     public var mode: Mode { !enabled ? .none : (replay ? .replay : .record) }
 
     /// Parses "ttd_flag=1, tt_replay_flag=1, tt_counter=icount" (spaces
@@ -56,13 +59,21 @@ public struct TimeTravelOption: Equatable {
                 tscKHz = f
                 continue
             }
+            if kv.count == 2, kv[0] == "tt_bound_us" {
+                guard let b = UInt32(kv[1]), TTABI.boundMicrosecondsRange.contains(b) else {
+                    throw TimeTravelError(text: text, detail: "tt_bound_us=\(kv[1]): the liveness bound in guest microseconds, "
+                                          + "\(TTABI.boundMicrosecondsRange.lowerBound)..\(TTABI.boundMicrosecondsRange.upperBound)")
+                }
+                boundMicroseconds = b
+                continue
+            }
             guard kv.count == 2, let v = Int(kv[1]), v == 0 || v == 1 else {
                 throw TimeTravelError(text: text, detail: "'\(item.trimmingSpaces)' is not KEY=0 or KEY=1")
             }
             switch kv[0] {
             case "ttd_flag": enabled = v == 1
             case "tt_replay_flag": replay = v == 1
-            default: throw TimeTravelError(text: text, detail: "unknown key '\(kv[0])' (known: ttd_flag, tt_replay_flag, tt_counter, tt_tsc_khz)")
+            default: throw TimeTravelError(text: text, detail: "unknown key '\(kv[0])' (known: ttd_flag, tt_replay_flag, tt_counter, tt_tsc_khz, tt_bound_us)")
             }
         }
         if replay && !enabled {
@@ -73,6 +84,9 @@ public struct TimeTravelOption: Equatable {
         }
         if tscKHz != nil && !enabled {
             throw TimeTravelError(text: text, detail: "tt_tsc_khz needs ttd_flag=1")
+        }
+        if boundMicroseconds != nil && !enabled {
+            throw TimeTravelError(text: text, detail: "tt_bound_us needs ttd_flag=1")
         }
     }
 }

@@ -87,10 +87,11 @@ struct BadOpsRun {
 
     // struct xen_tt_attach; ring_setup; detach; landmark_counts.
     func attach(_ d: UInt16, mode: UInt16 = UInt16(Mode.record.rawValue), version: UInt32 = TTABI.interfaceVersion,
-                flags: UInt32 = 0, counter: UInt32 = 0) -> Int32 {
+                flags: UInt32 = 0, bound: UInt32 = 0, counter: UInt32 = 0) -> Int32 {
         tt.rawCall(TTOp.attach.rawValue) { p in
             p.storeBytes(of: d, as: UInt16.self)
-            TTControl.encodeAttach(into: p, mode: mode, interfaceVersion: version, flags: flags, boundMicroseconds: 0, counter: counter)
+            TTControl.encodeAttach(into: p, mode: mode, interfaceVersion: version, flags: flags, boundMicroseconds: bound,
+                                   counter: counter)
         }
     }
 
@@ -141,6 +142,11 @@ struct BadOpsRun {
         expect("attach a newer interface version", attach(domid, mode: UInt16(Mode.replay.rawValue), version: TTABI.interfaceVersion + 1), EACCES)
         expect("attach with TT_COUNTER_BRANCHES (no PMU counter yet)", attach(domid, counter: 2), ENODEV)
         expect("attach with counter 9 (unknown)", attach(domid, counter: 9), EINVAL)
+        let bounds = TTABI.boundMicrosecondsRange
+        expect("attach with a liveness bound of \(bounds.lowerBound - 1) us (below the least)",
+               attach(domid, bound: bounds.lowerBound - 1), EINVAL)
+        expect("attach with a liveness bound of \(bounds.upperBound + 1) us (above the most)",
+               attach(domid, bound: bounds.upperBound + 1), EINVAL)
         expect("attach dom0 itself", attach(0), EINVAL)
         expect("attach a domain that does not exist", attach(31000), ESRCH)
         let big = [UInt8](repeating: UInt8(ascii: "x"), count: TTControlABI.ioQueueBytes + 1)

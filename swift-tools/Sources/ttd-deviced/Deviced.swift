@@ -152,7 +152,7 @@ struct Deviced: ParsableCommand {
     @Option(name: .customLong("tsc-khz"), help: ArgumentHelp("Recording: the frequency of the guest's TSC in kHz, 1000..100000000 (default: the host's). The log keeps it; a replay runs the guest's TSC at the recorded frequency.", valueName: "kHz"))
     var tscKHz: UInt32?
 
-    @Option(name: .customLong("bound-us"), help: ArgumentHelp("Liveness bound for held interrupts, guest microseconds (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
+    @Option(name: .customLong("bound-us"), help: ArgumentHelp("Recording without a counter: how long an interrupt may wait for a landmark before it is placed by signature, guest microseconds, 100..1000000 (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
     var boundMicroseconds: UInt32 = 0
 
     @Flag(name: .customLong("force"), help: "Recording: replace an existing FILE or FILE.incomplete (else the daemon refuses to start).")
@@ -343,6 +343,7 @@ extension Deviced {
             o.onCrash = request["on-crash"] ?? o.onCrash
             if let c = request["counter"].flatMap(CounterChoice.init(rawValue:)) { o.counter = c }
             if let f = request["tsc-khz"].flatMap(UInt32.init) { o.tscKHz = f }
+            if let b = request["bound-us"].flatMap(UInt32.init) { o.boundMicroseconds = b }
             if request["force"] == "1" { o.force = true }
             o.readyFD = conn
             o.resultFD = o.replay ? conn : nil

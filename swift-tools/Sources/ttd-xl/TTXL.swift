@@ -91,7 +91,11 @@ struct Create: ParsableCommand {
             tt_counter=branches on an AMD host, else none), and \
             tt_tsc_khz=N the frequency of the guest's TSC in kHz (default: the \
             host's; the log keeps it, and a replay runs the guest's TSC at the \
-            recorded frequency on any host). A \
+            recorded frequency on any host), and tt_bound_us=N how long, in \
+            guest microseconds, an interrupt may wait for a landmark when \
+            there is no counter (100..1000000, default 10000: Xen's; shorter \
+            keeps the guest's timer ticks, and with them its CPU-time \
+            accounting, closer to an unrecorded guest's). A \
             replay needs none: it uses the counter the log was recorded with.
 
             -c attaches to the console: the daemon's pty for a recorded domain \
@@ -304,7 +308,7 @@ struct Create: ParsableCommand {
         var daemon: DaemonHandle? = nil
         if tt.enabled {
             do {
-                daemon = try startDaemon(domid, spec, replaying: recording?.path, counter: tt.counter, tscKHz: tt.tscKHz, tool: tool)
+                daemon = try startDaemon(domid, spec, replaying: recording?.path, options: tt, tool: tool)
             } catch {
                 printError("\(tool): \(error)")
                 try? libxl.destroy(domid)
@@ -378,9 +382,9 @@ struct Create: ParsableCommand {
 
     /// Starts ttd-deviced for the paused domain (recording, or replaying the
     /// log `replaying`) and waits for its ready byte.
-    func startDaemon(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, counter: CounterChoice?, tscKHz: UInt32?,
+    func startDaemon(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, options tt: TimeTravelOption,
                      tool: String) throws -> DaemonHandle {
-        if let waiting = try handOver(domid, spec, replaying: replaying, counter: counter, tscKHz: tscKHz, tool: tool) { return waiting }
+        if let waiting = try handOver(domid, spec, replaying: replaying, options: tt, tool: tool) { return waiting }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw ToolError("pipe: \(String(cString: strerror(errno)))") }
         var results: [Int32] = [-1, -1]
@@ -392,7 +396,7 @@ struct Create: ParsableCommand {
         let dir = logDirectory(create: true)
         mkdir("\(dir)/console", 0o755)
         let (args, daemonLog) = daemonArguments(daemon, domid: String(domid.rawValue), spec, replaying: replaying,
-                                                counter: counter, tscKHz: tscKHz, readyFD: String(fds[1]),
+                                                options: tt, readyFD: String(fds[1]),
                                                 resultFD: String(results[1]), directory: dir)
         output.detail("starting \(shellCommand(args))")
 
@@ -442,7 +446,7 @@ struct Create: ParsableCommand {
 
     /// Hands the domain to a ttd-deviced started without --domain, when one
     /// waits (WaitingDaemon), and waits for its ready byte; nil when none waits.
-    func handOver(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, counter: CounterChoice?, tscKHz: UInt32?,
+    func handOver(_ domid: DomainID, _ spec: DomainSpec, replaying: String?, options tt: TimeTravelOption,
                   tool: String) throws -> DaemonHandle? {
         guard let w = WaitingDaemon.find() else { return nil }
         let fd = WaitingDaemon.connect()
@@ -457,8 +461,9 @@ struct Create: ParsableCommand {
                                            ("on-crash", spec.onCrash == .preserve ? "preserve" : "destroy")]
         if let replaying { request.append(("log", replaying)) } else if let log { request.append(("log", log)) }
         if replaying == nil && force { request.append(("force", "1")) }
-        if replaying == nil, let counter { request.append(("counter", counter.rawValue)) }
-        if replaying == nil, let tscKHz { request.append(("tsc-khz", String(tscKHz))) }
+        if replaying == nil, let counter = tt.counter { request.append(("counter", counter.rawValue)) }
+        if replaying == nil, let tscKHz = tt.tscKHz { request.append(("tsc-khz", String(tscKHz))) }
+        if replaying == nil, let bound = tt.boundMicroseconds { request.append(("bound-us", String(bound))) }
         if let k = spec.kernel, fileExists(k) { request.append(("kernel", k)) }
         if let r = spec.ramdisk, fileExists(r) { request.append(("ramdisk", r)) }
         let line = WaitingDaemon.encode(request)
@@ -504,7 +509,7 @@ extension Create {
     /// ttd-deviced's command line for the paused domain `domid` (recording,
     /// or replaying the log `replaying`), and where its messages go.
     func daemonArguments(_ daemon: String, domid: String, _ spec: DomainSpec, replaying: String?,
-                         counter: CounterChoice?, tscKHz: UInt32?, readyFD: String, resultFD: String,
+                         options tt: TimeTravelOption, readyFD: String, resultFD: String,
                          directory dir: String) -> (arguments: [String], messages: String) {
         var args = [daemon, "--domain", domid, "--console-pty", "--ready-fd", readyFD,
                     "--config", config,
@@ -516,8 +521,9 @@ extension Create {
         } else {
             if let log { args += ["-f", log] }
             if force { args.append("--force") }
-            if let counter { args += ["--counter", counter.rawValue] }
-            if let tscKHz { args += ["--tsc-khz", String(tscKHz)] }
+            if let counter = tt.counter { args += ["--counter", counter.rawValue] }
+            if let tscKHz = tt.tscKHz { args += ["--tsc-khz", String(tscKHz)] }
+            if let bound = tt.boundMicroseconds { args += ["--bound-us", String(bound)] }
         }
         if let k = spec.kernel, fileExists(k) { args += ["--kernel", k] }
         if let r = spec.ramdisk, fileExists(r) { args += ["--ramdisk", r] }
@@ -555,8 +561,8 @@ extension Create {
                 say("would hand the domain to the waiting ttd-deviced (pid \(w.pid)); its messages: its standard error")
             } else {
                 let (args, messages) = daemonArguments(siblingTool("ttd-deviced"), domid: "ID", spec,
-                                                       replaying: recording?.path, counter: tt.counter,
-                                                       tscKHz: tt.tscKHz, readyFD: "N", resultFD: "N", directory: logDirectory(create: false))
+                                                       replaying: recording?.path, options: tt,
+                                                       readyFD: "N", resultFD: "N", directory: logDirectory(create: false))
                 say("would start \(shellCommand(args)) (ID the new domain's, N a pipe to ttd-xl); its messages: \(messages)")
             }
         }

@@ -231,6 +231,8 @@ final class ControlABITests: XCTestCase {
         XCTAssertEqual(a.tsc_khz, 2_000_000)
         XCTAssertEqual(UInt64(TT_TSC_KHZ_MIN), TTABI.tscKHzRange.lowerBound)
         XCTAssertEqual(UInt64(TT_TSC_KHZ_MAX), TTABI.tscKHzRange.upperBound)
+        XCTAssertEqual(UInt32(TT_BOUND_US_MIN), TTABI.boundMicrosecondsRange.lowerBound)
+        XCTAssertEqual(UInt32(TT_BOUND_US_MAX), TTABI.boundMicrosecondsRange.upperBound)
         XCTAssertTrue(block[TTControl.attachSize...].allSatisfy { $0 == 0 })
     }
 }

@@ -41,6 +41,28 @@ final class CounterToolsTests: XCTestCase {
         XCTAssertEqual(TTABI.tscKHzRange, 1_000...100_000_000)
     }
 
+    /// tt_bound_us=N: the liveness bound of a recording without a counter
+    /// (issue 11 item 8: a bound shorter than the guest's tick keeps its
+    /// CPU-time accounting right).
+    func testTimeTravelOptionBound() throws {
+        XCTAssertNil(try TimeTravelOption(parsing: "ttd_flag=1").boundMicroseconds)
+        XCTAssertEqual(try TimeTravelOption(parsing: "ttd_flag=1, tt_counter=none, tt_bound_us=2000").boundMicroseconds, 2_000)
+        for bad in ["0", "99", "1000001", "short", "-1"] {
+            XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, tt_bound_us=\(bad)")) {
+                XCTAssertTrue("\($0)".contains("tt_bound_us=\(bad): the liveness bound in guest microseconds, 100..1000000"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try TimeTravelOption(parsing: "tt_bound_us=2000")) {
+            XCTAssertTrue("\($0)".contains("tt_bound_us needs ttd_flag=1"), "\($0)")
+        }
+        // ttd-deviced refuses one out of range before it goes near Xen.
+        let dir = temporaryDirectory()
+        let r = try runTool("ttd-deviced", ["-f", dir + "/ttd.log", "--domain", "7", "--bound-us", "50"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--bound-us 50: the liveness bound in guest microseconds, 100..1000000"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ttd.log.incomplete"))
+    }
+
     func testDevicedAndXLTakeTheCounter() throws {
         let dir = temporaryDirectory()
         let bad = try runTool("ttd-deviced", ["--domain", "7", "--counter", "fast"])

@@ -114,7 +114,9 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
     if ( (op.mode != TT_MODE_RECORD && op.mode != TT_MODE_REPLAY) ||
          op.flags ||
          (op.tsc_khz &&
-          (op.tsc_khz < TT_TSC_KHZ_MIN || op.tsc_khz > TT_TSC_KHZ_MAX)) )
+          (op.tsc_khz < TT_TSC_KHZ_MIN || op.tsc_khz > TT_TSC_KHZ_MAX)) ||
+         (op.bound_us &&
+          (op.bound_us < TT_BOUND_US_MIN || op.bound_us > TT_BOUND_US_MAX)) )
         goto out;
     rc = -EACCES; /* as domctl does for its interface version */
     if ( op.interface_version != TT_INTERFACE_VERSION )

@@ -157,6 +157,17 @@ typedef struct xen_tt_attach xen_tt_attach_t;
 #define TT_TSC_KHZ_MIN      1000U       /* 1 MHz */
 #define TT_TSC_KHZ_MAX      100000000U  /* 100 GHz */
 
+/*
+ * xen_tt_attach.bound_us: how long (guest us) an interrupt may be held
+ * for a landmark before Xen releases it wherever the guest is, placed by
+ * signature (without a counter; with one, nothing is held).  0 for the
+ * default (10000), else TT_BOUND_US_MIN..TT_BOUND_US_MAX: a shorter bound
+ * keeps more interrupts on time (a guest's timer tick is 1 to 10 ms) and
+ * places more by signature.
+ */
+#define TT_BOUND_US_MIN     100U        /* 0.1 ms */
+#define TT_BOUND_US_MAX     1000000U    /* 1 s */
+
 
 /*
  * The counter of guest progress between landmarks (xen_tt_pos.branches).

@@ -99,6 +99,15 @@ for port in 80 ed; do
 	lab_check "the guest read all ones from debug port 0x$port (Xen's answer, not the host's)" \
 		grep -q "TT-GUEST: debug port 0x$port read 0xff, after writing 0x5a read 0xff" "$con"
 done
+# String I/O from user space (ioperm): REP INSB and REP OUTSB of 8 bytes
+# on port 0x80. Each record carries the count Xen made and the bytes.
+grep ' IO port=0x0080 size=1 dir=\(in\|out\) count=[0-9]* value=0x0 data=' ports.txt
+lab_check "the guest's REP INSB read all ones (Xen's answer) through string I/O" \
+	grep -q "TT-GUEST: debug port 0x80 REP INSB of 8 bytes read ff ff ff ff ff ff ff ff, REP OUTSB wrote 8 bytes" "$con"
+lab_check "REP INSB is an IO landmark with its count and the 8 bytes read (all ones)" \
+	grep -q ' IO port=0x0080 size=1 dir=in count=8 value=0x0 data=8:"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"' ports.txt
+lab_check "REP OUTSB is an IO landmark with its count and the 8 bytes written (a0..a7)" \
+	grep -q ' IO port=0x0080 size=1 dir=out count=8 value=0x0 data=8:"\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6\\xa7"' ports.txt
 lab_check "the log starts with DOMAIN_START and ends with END" \
 	sh -c "ttd-read-log -f '$LOG' 2>/dev/null | head -n1 | grep -q DOMAIN_START && ttd-read-log -f '$LOG' 2>/dev/null | tail -n1 | grep -q END"
 

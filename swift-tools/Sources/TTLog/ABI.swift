@@ -12,7 +12,7 @@ public enum TTABI {
     /// the host's: TT_TSC_KHZ_MIN..TT_TSC_KHZ_MAX.
     public static let tscKHzRange: ClosedRange<UInt64> = 1_000...100_000_000
     /// The liveness bounds (guest µs) a recording can ask for besides 0,
-    /// Xen's default of 10 000: TT_BOUND_US_MIN..TT_BOUND_US_MAX.
+    /// Xen's default of 2 000: TT_BOUND_US_MIN..TT_BOUND_US_MAX.
     public static let boundMicrosecondsRange: ClosedRange<UInt32> = 100...1_000_000
     /// `__HYPERVISOR_tt_op`.
     public static let hypercallNumber = 47

@@ -82,8 +82,13 @@ extension Record {
             if !io.data.isEmpty { f.append(Field("data", .bytes(io.data))) }
             return f
         case .mmio(let m):
-            return [Field("gpa", .hex(m.gpa, width: 1)), Field("size", .unsigned(UInt64(m.size))),
-                    Field("dir", .text(m.direction == 1 ? "read" : "write")), Field("value", .hex(m.value, width: 1))]
+            var f = [Field("gpa", .hex(m.gpa, width: 1)), Field("size", .unsigned(UInt64(m.size))),
+                     Field("dir", .text(m.direction == 1 ? "read" : "write"))]
+            // Logs of before December 2026 have no count (0).
+            if m.count != 0 { f.append(Field("count", .unsigned(UInt64(m.count)))) }
+            f.append(Field("value", .hex(m.value, width: 1)))
+            if !m.data.isEmpty { f.append(Field("data", .bytes(m.data))) }
+            return f
         case .exception(let e):
             return [Field("vector", .unsigned(UInt64(e.vector))), Field("error", .hex(UInt64(e.errorCode), width: 1)),
                     Field("cr2", .hex(e.cr2, width: 16))]

@@ -79,13 +79,20 @@ public struct PortIO: Hashable, Sendable {
     }
 }
 
+/// An MMIO landmark: its first access (gpa, size, direction, value), how
+/// many accesses Xen made in the exit (0 in logs of before December 2026,
+/// which hold the first access only) and, for more than one, the bytes of
+/// all of them in order.
 public struct MMIO: Hashable, Sendable {
     public var gpa: UInt64
     public var size: UInt8
     public var direction: UInt8
+    public var count: UInt32
     public var value: UInt64
-    public init(gpa: UInt64, size: UInt8, direction: UInt8, value: UInt64) {
-        self.gpa = gpa; self.size = size; self.direction = direction; self.value = value
+    public var data: [UInt8]
+    public init(gpa: UInt64, size: UInt8, direction: UInt8, count: UInt32 = 1, value: UInt64, data: [UInt8] = []) {
+        self.gpa = gpa; self.size = size; self.direction = direction
+        self.count = count; self.value = value; self.data = data
     }
 }
 
@@ -284,7 +291,8 @@ extension Record {
             w.put(io.port); w.put(io.size); w.put(io.direction); w.put(io.count); w.put(io.value)
             w.put(bytes: io.data)
         case .mmio(let m):
-            w.put(m.gpa); w.put(m.size); w.put(m.direction); w.zeros(6); w.put(m.value)
+            w.put(m.gpa); w.put(m.size); w.put(m.direction); w.zeros(2); w.put(m.count); w.put(m.value)
+            w.put(bytes: m.data)
         case .exception(let e):
             w.put(e.vector); w.zeros(3); w.put(e.errorCode); w.put(e.cr2)
         case .interrupt(let i):
@@ -361,7 +369,7 @@ extension RawRecord {
         }
         let variable: Bool
         switch type {
-        case .hypercall, .io, .memory, .ttioInput: variable = true
+        case .hypercall, .io, .mmio, .memory, .ttioInput: variable = true
         default: variable = false
         }
         if flags.contains(.signature) && type != .interrupt {
@@ -398,7 +406,7 @@ extension RawRecord {
                 throw RecordError("IO record has size \(size) direction \(dir)")
             }
         case .mmio:
-            try zero(10, 6)
+            try zero(10, 2)
             let size: UInt8 = p.le(8), dir: UInt8 = p.le(9)
             guard size == 1 || size == 2 || size == 4 || size == 8, dir <= 1 else {
                 throw RecordError("MMIO record has size \(size) direction \(dir)")
@@ -560,7 +568,8 @@ extension Record {
             payload = .io(PortIO(port: p.le(0), size: p.le(2), direction: p.le(3), count: p.le(4),
                                  value: p.le(8), data: tail(16)))
         case .mmio:
-            payload = .mmio(MMIO(gpa: p.le(0), size: p.le(8), direction: p.le(9), value: p.le(16)))
+            payload = .mmio(MMIO(gpa: p.le(0), size: p.le(8), direction: p.le(9), count: p.le(12),
+                                 value: p.le(16), data: tail(24)))
         case .exception:
             payload = .exception(GuestException(vector: p.le(0), errorCode: p.le(4), cr2: p.le(8)))
         case .interrupt:

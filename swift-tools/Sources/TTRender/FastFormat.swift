@@ -257,7 +257,10 @@ public struct RecordFormatter {
             f.hex("gpa", p.le(0), 1)
             f.unsigned("size", UInt64(p.le(8, as: UInt8.self)))
             f.text("dir", p.le(9, as: UInt8.self) == 1 ? "read" : "write")
+            let count = p.le(12, as: UInt32.self)
+            if count != 0 { f.unsigned("count", UInt64(count)) }
             f.hex("value", p.le(16), 1)
+            if p.count > 24 { f.bytes("data", UnsafeRawBufferPointer(rebasing: p[24...])) }
         case .exception:
             f.unsigned("vector", UInt64(p.le(0, as: UInt8.self)))
             f.hex("error", UInt64(p.le(4, as: UInt32.self)), 1)

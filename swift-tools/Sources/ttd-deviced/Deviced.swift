@@ -152,7 +152,7 @@ struct Deviced: ParsableCommand {
     @Option(name: .customLong("tsc-khz"), help: ArgumentHelp("Recording: the frequency of the guest's TSC in kHz, 1000..100000000 (default: the host's). The log keeps it; a replay runs the guest's TSC at the recorded frequency.", valueName: "kHz"))
     var tscKHz: UInt32?
 
-    @Option(name: .customLong("bound-us"), help: ArgumentHelp("Recording without a counter: how long an interrupt may wait for a landmark before it is placed by signature, guest microseconds, 100..1000000 (0: Xen's default, 10000; replay uses the recording's).", valueName: "us"))
+    @Option(name: .customLong("bound-us"), help: ArgumentHelp("Recording without a counter: how long an interrupt may wait for a landmark before it is placed by signature, guest microseconds, 100..1000000 (0: Xen's default, 2000: below a 4 ms guest tick; replay uses the recording's).", valueName: "us"))
     var boundMicroseconds: UInt32 = 0
 
     @Flag(name: .customLong("force"), help: "Recording: replace an existing FILE or FILE.incomplete (else the daemon refuses to start).")

@@ -93,9 +93,9 @@ struct Create: ParsableCommand {
             host's; the log keeps it, and a replay runs the guest's TSC at the \
             recorded frequency on any host), and tt_bound_us=N how long, in \
             guest microseconds, an interrupt may wait for a landmark when \
-            there is no counter (100..1000000, default 10000: Xen's; shorter \
-            keeps the guest's timer ticks, and with them its CPU-time \
-            accounting, closer to an unrecorded guest's). A \
+            there is no counter (100..1000000, default 2000: Xen's; it must \
+            be shorter than the guest's timer tick, 4 ms for Linux at HZ=250, \
+            or the guest's CPU-time accounting runs slow). A \
             replay needs none: it uses the counter the log was recorded with.
 
             -c attaches to the console: the daemon's pty for a recorded domain \

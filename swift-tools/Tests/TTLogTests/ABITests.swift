@@ -149,6 +149,31 @@ final class ABITests: XCTestCase {
         XCTAssertEqual(DivergenceReason.result.rawValue, UInt32(TT_DIV_RESULT))
         XCTAssertEqual(DivergenceReason.missed.rawValue, UInt32(TT_DIV_MISSED))
     }
+
+    /// An MMIO landmark of several accesses: xen_tt_rec_mmio (with count)
+    /// then every access's bytes; and one of a log of before December 2026
+    /// (count 0, no data) still reads.
+    func testMMIOCountAndDataMatchTheCStruct() throws {
+        var m = xen_tt_rec_mmio()
+        m.gpa = 0xfee0_0300; m.size = 4; m.dir = UInt8(TT_IO_OUT); m.count = 2; m.value = 0x11
+        let cBytes = withUnsafeBytes(of: &m) { Array($0) }
+        let data: [UInt8] = [0x11, 0, 0, 0, 0x22, 0, 0, 0]
+        let rec = Record(.mmio(MMIO(gpa: 0xfee0_0300, size: 4, direction: 0, count: 2, value: 0x11, data: data)),
+                         at: Position(landmark: 3, rip: 0, rcx: 0))
+        let bytes = rec.encoded()
+        XCTAssertEqual(Array(bytes[40..<64]), cBytes)
+        XCTAssertEqual(Array(bytes[64..<72]), data)
+        XCTAssertEqual(try decodeOne(bytes).payload, rec.payload)
+        // A log of before December 2026: the six bytes after dir were zero.
+        var old = Record(.mmio(MMIO(gpa: 0xfee0_00b0, size: 4, direction: 1, count: 0, value: 7)),
+                         at: Position(landmark: 4, rip: 0, rcx: 0)).encoded()
+        XCTAssertEqual(old.count, 40 + 24)
+        guard case .mmio(let got) = try decodeOne(old).payload else { return XCTFail("not MMIO") }
+        XCTAssertEqual(got.count, 0)
+        XCTAssertEqual(got.data, [])
+        old[40 + 10] = 1  // the padding must stay zero
+        XCTAssertThrowsError(try decodeOne(old))
+    }
 }
 
 final class ControlABITests: XCTestCase {

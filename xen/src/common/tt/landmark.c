@@ -293,25 +293,39 @@ void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs)
         t->entry.reghash = (h ^ regs->rsp) * 0x100000001b3ULL;
     }
     t->mmio.size = 0;
+    t->acc.n = 0;
+    t->acc.bytes = 0;
 
     /* Replay: the breakpoint that places an interrupt is the host's. */
     tt_replay_vmexit_enter(t, v);
 }
 
-void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,
-                  uint64_t value)
+void tt_note_access(struct vcpu *v, bool mmio, paddr_t addr,
+                    unsigned int size, bool read, uint64_t value)
 {
     struct tt_domain *t = v->domain->tt;
 
-    /* Only the TT vCPU's own exits; the first access of an exit counts. */
-    if ( v != current || !t || !t->in_exit || t->mmio.size ||
-         !size || size > 8 )
+    /* Only the TT vCPU's own exits. */
+    if ( v != current || !t || !t->in_exit || !size || size > 8 )
         return;
 
-    t->mmio.gpa = gpa;
-    t->mmio.size = size;
-    t->mmio.dir = read ? TT_IO_IN : TT_IO_OUT;
-    t->mmio.value = size < 8 ? value & ((1ULL << (size * 8)) - 1) : value;
+    if ( size < 8 )
+        value &= (1ULL << (size * 8)) - 1;
+    /* The first MMIO access of the exit makes it an MMIO landmark. */
+    if ( mmio && !t->mmio.size )
+    {
+        t->mmio.gpa = addr;
+        t->mmio.size = size;
+        t->mmio.dir = read ? TT_IO_IN : TT_IO_OUT;
+        t->mmio.value = value;
+    }
+    t->acc.n++;
+    /* Little-endian: the access's own bytes. */
+    if ( t->acc.bytes + size <= sizeof(t->acc.data) )
+    {
+        memcpy(t->acc.data + t->acc.bytes, &value, size);
+        t->acc.bytes += size;
+    }
 }
 
 /*
@@ -352,7 +366,7 @@ static unsigned int svm_landmark_type(struct vcpu *v,
         /*
          * A nested page fault is the guest's own landmark when Xen
          * completed an emulated access for it (the vLAPIC page, an MMIO
-         * range: tt_note_mmio() saw it).  A fault on RAM is p2m
+         * range: tt_note_access() saw it).  A fault on RAM is p2m
          * bookkeeping (populate on demand, log-dirty, paging, sharing), and
          * an emulation that Xen retried completes at a later exit: both
          * depend on the host and are not counted.
@@ -643,10 +657,16 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
         lr->p.io.port = info.fields.port;
         lr->p.io.size = size;
         lr->p.io.dir = info.fields.type ? TT_IO_IN : TT_IO_OUT;
-        /* String I/O: the count and the bytes are not recorded yet. */
         lr->p.io.count = 1;
         if ( !info.fields.str )
             lr->p.io.value = (info.fields.type ? regs->rax : t->entry.rax) & mask;
+        else
+        {
+            /* The elements this exit moved (tt_note_access()), and their bytes. */
+            lr->p.io.count = t->acc.n;
+            data = t->acc.data;
+            dlen = t->acc.bytes;
+        }
         len = sizeof(lr->p.io);
         break;
     }
@@ -657,6 +677,13 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
         lr->p.mmio.size = t->mmio.size;
         lr->p.mmio.dir = t->mmio.dir;
         lr->p.mmio.value = t->mmio.value;
+        lr->p.mmio.count = t->acc.n;
+        /* More than one access: the bytes of all of them. */
+        if ( t->acc.n > 1 )
+        {
+            data = t->acc.data;
+            dlen = t->acc.bytes;
+        }
         /* The xAPIC timer's current count: time. */
         if ( lr->p.mmio.dir == TT_IO_IN &&
              (lr->p.mmio.gpa & PAGE_MASK) ==

@@ -279,6 +279,11 @@ struct tt_domain {
         uint8_t size;           /* ... 0: none yet in this exit */
         uint8_t dir;            /* TT_IO_OUT / TT_IO_IN */
     } mmio;
+    struct {                    /* every access Xen emulated in this exit */
+        unsigned int n;         /* port and MMIO accesses made */
+        unsigned int bytes;     /* of data, at most TT_ACCESS_DATA_MAX */
+        uint8_t data[TT_ACCESS_DATA_MAX];
+    } acc;
     unsigned int hcall_len;     /* tt_hypercall_data() bytes ... */
     uint8_t *hcall_buf;         /* ... TT_HCALL_DATA_MAX */
     unsigned int ndefer;        /* tt_defer_record() records ... */

@@ -543,12 +543,19 @@ static unsigned int rp_compare(struct tt_lmrec *lr,
         const struct xen_tt_rec_io *io = p;
         uint64_t mask = (1ULL << (io->size * 8)) - 1;
 
+        bool same_data = rec->payload_len - sizeof(*io) == lr->dlen &&
+                         (!lr->dlen || !memcmp(io + 1, lr->data, lr->dlen));
+
         if ( io->port != lr->p.io.port || io->size != lr->p.io.size ||
              io->dir != lr->p.io.dir || io->count != lr->p.io.count ||
-             (io->dir == TT_IO_OUT && io->value != lr->p.io.value) )
+             (io->dir == TT_IO_OUT && io->value != lr->p.io.value) ||
+             (io->dir == TT_IO_OUT && !same_data) )
             return TT_DIV_ARGS + 1;
         if ( io->dir == TT_IO_OUT )
             break;
+        /* A string IN: what Xen's handlers answered, element by element. */
+        if ( !same_data )
+            return TT_DIV_RESULT + 1;
         if ( outside )
         {
             lr->p.io.value = io->value;
@@ -563,10 +570,29 @@ static unsigned int rp_compare(struct tt_lmrec *lr,
     {
         const struct xen_tt_rec_mmio *m = p;
 
+        /* Logs of before December 2026 say 0 and hold the first access. */
+        bool old_log = !m->count;
+
         if ( m->gpa != lr->p.mmio.gpa || m->size != lr->p.mmio.size ||
              m->dir != lr->p.mmio.dir ||
-             (m->dir == TT_IO_OUT && m->value != lr->p.mmio.value) )
+             (m->dir == TT_IO_OUT && m->value != lr->p.mmio.value) ||
+             (!old_log && m->count != lr->p.mmio.count) )
             return TT_DIV_ARGS + 1;
+        /*
+         * More than one access: all their bytes, in order (the reads among
+         * them are Xen's answers, local as the first one's value is).
+         */
+        if ( !old_log &&
+             (rec->payload_len - sizeof(*m) != lr->dlen ||
+              (lr->dlen && memcmp(m + 1, lr->data, lr->dlen))) )
+            return TT_DIV_RESULT + 1;
+        if ( old_log )
+        {
+            /* Write the log's shape again: the replay log stays diffable. */
+            lr->p.mmio.count = 0;
+            lr->data = NULL;
+            lr->dlen = 0;
+        }
         /*
          * An outside MMIO read (the vLAPIC timer's count) went into a
          * register that the emulator chose: no way to put the log's value

@@ -41,7 +41,7 @@
 DEFINE_SPINLOCK(tt_lock);
 
 /* The liveness bound when TTOP_attach passes 0 (DESIGN section 4). */
-#define TT_DEFAULT_BOUND_US 10000
+#define TT_DEFAULT_BOUND_US 2000
 
 /*
  * Look up the target of a control sub-op and check the caller's right to

@@ -142,7 +142,7 @@ struct xen_tt_attach {
     uint16_t mode;              /* IN: TT_MODE_RECORD or TT_MODE_REPLAY */
     uint32_t interface_version; /* IN: TT_INTERFACE_VERSION */
     uint32_t flags;             /* IN: must be zero */
-    uint32_t bound_us;          /* IN: liveness bound, guest us; 0: 10000 */
+    uint32_t bound_us;          /* IN: liveness bound, guest us; 0: 2000 */
     uint32_t counter;           /* IN: TT_COUNTER_* */
     uint32_t tsc_khz;           /* IN: guest TSC frequency; 0: the host's */
 };
@@ -161,9 +161,11 @@ typedef struct xen_tt_attach xen_tt_attach_t;
  * xen_tt_attach.bound_us: how long (guest us) an interrupt may be held
  * for a landmark before Xen releases it wherever the guest is, placed by
  * signature (without a counter; with one, nothing is held).  0 for the
- * default (10000), else TT_BOUND_US_MIN..TT_BOUND_US_MAX: a shorter bound
- * keeps more interrupts on time (a guest's timer tick is 1 to 10 ms) and
- * places more by signature.
+ * default (2000), else TT_BOUND_US_MIN..TT_BOUND_US_MAX.  It must be shorter
+ * than the guest's timer tick (4 ms for Linux with HZ=250, 1 ms with
+ * HZ=1000): held longer, ticks merge, and a guest that counts CPU time by
+ * ticks (interval timers, times(), its scheduler) counts too little.  A
+ * shorter bound places more interrupts by signature.
  */
 #define TT_BOUND_US_MIN     100U        /* 0.1 ms */
 #define TT_BOUND_US_MAX     1000000U    /* 1 s */
@@ -511,26 +513,37 @@ struct xen_tt_rec_msr {
     uint64_t value;     /* read: returned; write: written */
 };
 
-/* TT_REC_IO: 16 bytes, then the bytes of a string (INS/OUTS) access. */
+/*
+ * TT_REC_IO: 16 bytes, then, for a string access (INS/OUTS), the bytes it
+ * moved: count elements of size bytes, in the order Xen made them, at most
+ * TT_ACCESS_DATA_MAX bytes (a longer one keeps its first bytes; count says
+ * how many there were).  One exit of a REP string instruction is one
+ * landmark: Xen may split the instruction over several exits.
+ */
 #define TT_IO_OUT 0
 #define TT_IO_IN  1
 struct xen_tt_rec_io {
     uint16_t port;
     uint8_t size;               /* 1, 2 or 4 */
     uint8_t dir;                /* TT_IO_OUT / TT_IO_IN */
-    uint32_t count;             /* repetitions; 1 for IN/OUT */
+    uint32_t count;             /* accesses Xen made; 1 for IN/OUT */
     uint64_t value;     /* IN: read; OUT: written; string: 0 */
 };
+#define TT_ACCESS_DATA_MAX  1024U
 
 /*
- * TT_REC_MMIO: 24 bytes.  The first access Xen emulated at the landmark;
- * value is the value read or written (a string access: its last element).
+ * TT_REC_MMIO: 24 bytes; then, when the exit made more than one access (a
+ * string instruction, two memory operands), the bytes of every access in
+ * the order Xen made them, at most TT_ACCESS_DATA_MAX.  gpa, size, dir and
+ * value are the first access's; count is how many Xen made (0 in logs of
+ * before December 2026, which recorded the first access only: read as 1).
  */
 struct xen_tt_rec_mmio {
     uint64_t gpa;       /* guest physical address */
     uint8_t size;               /* 1, 2, 4 or 8 */
     uint8_t dir;                /* TT_IO_OUT (write) / TT_IO_IN (read) */
-    uint8_t pad[6];
+    uint16_t pad;
+    uint32_t count;             /* accesses Xen made in the exit */
     uint64_t value;
 };
 

@@ -42,11 +42,13 @@ void tt_domain_shutdown(struct domain *d, unsigned int reason);
 void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs);
 
 /*
- * An MMIO access that Xen emulated for v (arch/x86/hvm/intercept.c): the
- * first one of the current exit makes it a TT_REC_MMIO landmark.
+ * A port (mmio false) or MMIO access that Xen emulated for v
+ * (arch/x86/hvm/intercept.c), in the order made: every one goes into the
+ * exit's TT_REC_IO or TT_REC_MMIO record, and an MMIO one makes the exit a
+ * TT_REC_MMIO landmark.
  */
-void tt_note_mmio(struct vcpu *v, paddr_t gpa, unsigned int size, bool read,
-                  uint64_t value);
+void tt_note_access(struct vcpu *v, bool mmio, paddr_t addr,
+                    unsigned int size, bool read, uint64_t value);
 
 /*
  * Xen is about to emulate, outside any landmark, an instruction v's guest

@@ -63,6 +63,13 @@ final class FastFormatTests: XCTestCase {
             out.append(Record(.mmio(MMIO(gpa: ~UInt64(size), size: size, direction: size & 1, value: UInt64(size))),
                               at: Position(landmark: 11, rip: 0, rcx: 0), outside: size == 8))
         }
+        // A log of before December 2026 (count 0), and a landmark of three
+        // accesses with their bytes.
+        out.append(Record(.mmio(MMIO(gpa: 0xfee0_0300, size: 4, direction: 0, count: 0, value: 9)),
+                          at: Position(landmark: 11, rip: 0, rcx: 0)))
+        out.append(Record(.mmio(MMIO(gpa: 0xfee0_0300, size: 2, direction: 1, count: 3, value: 0xffff,
+                                     data: Array(allBytes.prefix(6)))),
+                          at: Position(landmark: 11, rip: 0, rcx: 0)))
         out.append(Record(.exception(GuestException(vector: 31, errorCode: .max, cr2: .max)), at: Position(landmark: 12, rip: 0, rcx: 0)))
         out.append(Record(.cpuid(CPUID(leaf: .max, subleaf: 0, eax: 0, ebx: 1, ecx: .max, edx: 0x8000_0000)), at: Position(landmark: 13, rip: 0, rcx: 0)))
         out.append(Record(.rdtscp(tsc: 0, aux: .max), at: Position(landmark: 14, rip: 0, rcx: 0, branches: 1)))

@@ -648,6 +648,9 @@ static void __init __maybe_unused build_assertions(void)
     BUILD_BUG_ON(sizeof(struct xen_tt_rec_divergence) != 72);
     BUILD_BUG_ON(sizeof(struct xen_tt_rec_end) != 24);
     BUILD_BUG_ON(sizeof(struct xen_tt_rec) != TT_REC_HDR_SIZE);
+    /* A port or MMIO landmark's data fits in the landmark's share below. */
+    BUILD_BUG_ON(sizeof(struct xen_tt_rec_mmio) + TT_ACCESS_DATA_MAX >
+                 TT_HCALL_DATA_MAX + 64);
     /*
      * One exit's records fit in TT_EXIT_MAX_BYTES (the headroom rule):
      * the landmark's with its data, the deferred ones, an outside

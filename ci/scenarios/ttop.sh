@@ -12,6 +12,7 @@
 #     landmarks step by one, every asynchronous record at its landmark or
 #     by signature, END's counts equal to the log's), END says SHUTDOWN
 #     code 0 (poweroff), and it holds RDTSC and HYPERCALL records;
+#   - a log path that cannot be written: one line naming it, no domain;
 #   - a full disk (a 1 MiB tmpfs): the daemon stops with one line naming
 #     ENOSPC, the guest waits for room and never runs unrecorded, the
 #     .incomplete log reads up to its last whole chunk;
@@ -104,7 +105,9 @@ end_during() {
 	local kind=$1 what=$2 reason=$3 log=$PWD/$1.ttlog domid pid rc t
 	shift 3
 	rm -f "$log" "$log.incomplete"
-	if ! xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=boot\"" >/dev/null 2>&1; then
+	# soak for 20 s: the guest is surely still running 4 s after the
+	# unpause (the boot workload sometimes ended before that).
+	if ! xl create -p "$CFG" "extra=\"console=hvc0 tt.autorun=soak tt.secs=20\"" >/dev/null 2>&1; then
 		lab_not_ok "xl create -p $CFG ($kind)"
 		return
 	fi
@@ -177,6 +180,23 @@ if mount -t tmpfs -o size=1m tmpfs /mnt/full; then
 else
 	lab_not_ok "full disk: cannot mount a tmpfs on /mnt/full"
 fi
+# A log path that cannot be written (a read-only tmpfs): one clear line
+# naming it, and no domain left behind (it must never run unrecorded).
+mkdir -p /mnt/ro
+if mount -t tmpfs -o size=1m,ro tmpfs /mnt/ro; then
+	ttd-xl create "$CFG" 'time_travel="ttd_flag=1"' --log /mnt/ro/ro.ttlog >ro.txt 2>&1
+	rc=$?
+	cat ro.txt
+	lab_check "unwritable log path: ttd-xl refuses it (exit $rc)" [ $rc != 0 ]
+	lab_check "unwritable log path: the error names the path" grep -q '/mnt/ro/ro.ttlog' ro.txt
+	lab_check "unwritable log path: no domain left behind" sh -c "! xl domid '$name' >/dev/null 2>&1"
+	lab_check "unwritable log path: nothing written" sh -c "[ -z \"\$(ls -A /mnt/ro)\" ]"
+	xl destroy "$name" >/dev/null 2>&1
+	umount /mnt/ro
+else
+	lab_not_ok "unwritable log path: cannot mount a read-only tmpfs on /mnt/ro"
+fi
+
 # xl destroy while recorded and mapped: END (CRASH); once the daemon has
 # unmapped the ring, the domain is really gone (no zombie held by the ring).
 end_during destroy "xl destroy" crash

@@ -51,20 +51,22 @@ public struct TimeTravelOption: Equatable {
                 counter = c
                 continue
             }
-            if kv.count == 2, kv[0] == "tt_tsc_khz" {
-                guard let f = UInt32(kv[1]), TTABI.tscKHzRange.contains(UInt64(f)) else {
-                    throw TimeTravelError(text: text, detail: "tt_tsc_khz=\(kv[1]): the guest's TSC frequency in kHz, "
-                                          + "\(TTABI.tscKHzRange.lowerBound)..\(TTABI.tscKHzRange.upperBound)")
+            // Numbers within Xen's ranges, refused naming the range.
+            func ranged(_ range: ClosedRange<UInt64>, _ what: String) throws(TimeTravelError) -> UInt32 {
+                guard let v = UInt32(kv[1]), range.contains(UInt64(v)) else {
+                    throw TimeTravelError(text: text, detail: "\(kv[0])=\(kv[1]): \(what), "
+                                          + "\(range.lowerBound)..\(range.upperBound)")
                 }
-                tscKHz = f
+                return v
+            }
+            if kv.count == 2, kv[0] == "tt_tsc_khz" {
+                tscKHz = try ranged(TTABI.tscKHzRange, "the guest's TSC frequency in kHz")
                 continue
             }
             if kv.count == 2, kv[0] == "tt_bound_us" {
-                guard let b = UInt32(kv[1]), TTABI.boundMicrosecondsRange.contains(b) else {
-                    throw TimeTravelError(text: text, detail: "tt_bound_us=\(kv[1]): the liveness bound in guest microseconds, "
-                                          + "\(TTABI.boundMicrosecondsRange.lowerBound)..\(TTABI.boundMicrosecondsRange.upperBound)")
-                }
-                boundMicroseconds = b
+                let r = TTABI.boundMicrosecondsRange
+                boundMicroseconds = try ranged(UInt64(r.lowerBound)...UInt64(r.upperBound),
+                                               "the liveness bound in guest microseconds")
                 continue
             }
             guard kv.count == 2, let v = Int(kv[1]), v == 0 || v == 1 else {

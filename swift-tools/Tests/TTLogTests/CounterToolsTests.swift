@@ -25,19 +25,27 @@ final class CounterToolsTests: XCTestCase {
         XCTAssertEqual(CounterChoice.none.attempts, [Counter.none])
     }
 
+    /// time_travel's KEY=VALUE options with a range: each bad value is
+    /// refused naming it and the range, and the key needs ttd_flag=1.
+    private func assertRefused(_ key: String, _ bad: [String], good: String, saying range: String,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        for value in bad {
+            XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, \(key)=\(value)"), file: file, line: line) {
+                XCTAssertTrue("\($0)".contains("\(key)=\(value): \(range)"), "\($0)", file: file, line: line)
+            }
+        }
+        XCTAssertThrowsError(try TimeTravelOption(parsing: "\(key)=\(good)"), file: file, line: line) {
+            XCTAssertTrue("\($0)".contains("\(key) needs ttd_flag=1"), "\($0)", file: file, line: line)
+        }
+    }
+
     /// tt_tsc_khz=N: the guest's TSC frequency for a recording (issue 9
     /// part 1 item 8: the log keeps it, a replay runs at it on any host).
     func testTimeTravelOptionTSCFrequency() throws {
         XCTAssertNil(try TimeTravelOption(parsing: "ttd_flag=1").tscKHz)
         XCTAssertEqual(try TimeTravelOption(parsing: "ttd_flag=1, tt_tsc_khz=1500000").tscKHz, 1_500_000)
-        for bad in ["0", "999", "100000001", "fast", "-5"] {
-            XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, tt_tsc_khz=\(bad)")) {
-                XCTAssertTrue("\($0)".contains("tt_tsc_khz=\(bad): the guest's TSC frequency in kHz, 1000..100000000"), "\($0)")
-            }
-        }
-        XCTAssertThrowsError(try TimeTravelOption(parsing: "tt_tsc_khz=2000000")) {
-            XCTAssertTrue("\($0)".contains("tt_tsc_khz needs ttd_flag=1"), "\($0)")
-        }
+        assertRefused("tt_tsc_khz", ["0", "999", "100000001", "fast", "-5"], good: "2000000",
+                      saying: "the guest's TSC frequency in kHz, 1000..100000000")
         XCTAssertEqual(TTABI.tscKHzRange, 1_000...100_000_000)
     }
 
@@ -47,14 +55,8 @@ final class CounterToolsTests: XCTestCase {
     func testTimeTravelOptionBound() throws {
         XCTAssertNil(try TimeTravelOption(parsing: "ttd_flag=1").boundMicroseconds)
         XCTAssertEqual(try TimeTravelOption(parsing: "ttd_flag=1, tt_counter=none, tt_bound_us=2000").boundMicroseconds, 2_000)
-        for bad in ["0", "99", "1000001", "short", "-1"] {
-            XCTAssertThrowsError(try TimeTravelOption(parsing: "ttd_flag=1, tt_bound_us=\(bad)")) {
-                XCTAssertTrue("\($0)".contains("tt_bound_us=\(bad): the liveness bound in guest microseconds, 100..1000000"), "\($0)")
-            }
-        }
-        XCTAssertThrowsError(try TimeTravelOption(parsing: "tt_bound_us=2000")) {
-            XCTAssertTrue("\($0)".contains("tt_bound_us needs ttd_flag=1"), "\($0)")
-        }
+        assertRefused("tt_bound_us", ["0", "99", "1000001", "short", "-1"], good: "2000",
+                      saying: "the liveness bound in guest microseconds, 100..1000000")
         // ttd-deviced refuses one out of range before it goes near Xen.
         let dir = temporaryDirectory()
         let r = try runTool("ttd-deviced", ["-f", dir + "/ttd.log", "--domain", "7", "--bound-us", "50"])

@@ -22,8 +22,8 @@
  * On hardware neither condition arises (the first cannot, the second costs
  * one #DB exit where an exit falls inside an interrupt shadow while an
  * interrupt waits), so none of this depends on knowing the host.
- * docs/design-replay.md ("What QEMU gets wrong") has the traces that found
- * them.
+ * docs/design-replay.md ("QEMU delivers an injected interrupt twice", "QEMU
+ * drops the interrupt shadow at VMRUN") has the traces that found them.
  *
  * Everything here runs on the TT vCPU, in its exit and entry paths.
  */

@@ -49,9 +49,9 @@ install:
 	fi
 
 # Unit tests, then the lab. The closing line of each runner is printed
-# as it is; ci/check.sh prints the overall "N passed, N failed".
+# as it is; scripts/check.sh prints the overall "N passed, N failed".
 check: world
-	@bash ci/check.sh
+	@bash scripts/check.sh
 
 unit-test:
 	$(MAKE) -C xen unit-test
@@ -59,10 +59,10 @@ unit-test:
 
 lab-test: world
 	$(MAKE) -C xen debug
-	@bash ci/lab.sh all
+	@bash lab/run.sh all
 
 demo: world
-	@bash ci/demo.sh
+	@bash lab/demo.sh
 
 bench: world
 	@bash bench/run.sh

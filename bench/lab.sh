@@ -7,15 +7,15 @@
 #
 # Usage: bench/lab.sh [SCENARIO...]   (default: all)
 set -euo pipefail
-. "$(dirname "$0")/../ci/lib-lab.sh"
+. "$(dirname "$0")/../lab/lib.sh"
 
-# (bench/scenarios/record-bench is bench/record.sh's: two lab boots of its own.)
+# (lab/bench/record-bench is bench/record.sh's: two lab boots of its own.)
 # One lane: a scenario's time is its own, not shared with another's QEMU.
 export LAB_JOBS=${LAB_JOBS:-1}
-[ $# -gt 0 ] || set -- $(bash "$LAB_TOP/ci/lab.sh" list)
+[ $# -gt 0 ] || set -- $(bash "$LAB_TOP/lab/run.sh" list)
 t0=$(date +%s)
 rc=0
-bash "$LAB_TOP/ci/lab.sh" "$@" >"$LAB_OUT/bench-lab.log" 2>&1 || rc=$?
+bash "$LAB_TOP/lab/run.sh" "$@" >"$LAB_OUT/bench-lab.log" 2>&1 || rc=$?
 total=$(($(date +%s) - t0))
 
 echo "lab figures (QEMU TCG, $(nproc) host cores, load $(cut -d' ' -f1-3 /proc/loadavg)):"

@@ -29,7 +29,7 @@
 #   - log bytes, records and landmarks per second of the window.
 #
 # Recording is done by the product: ttd-xl create starts ttd-deviced. The
-# lab scenario is bench/scenarios/record-bench.sh. Figures only: this fails
+# lab scenario is lab/bench/record-bench.sh. Figures only: this fails
 # only if a lab run fails.
 #
 # Usage: bench/record.sh [hap|shadow...]   (default: both)
@@ -37,7 +37,7 @@
 #        BENCH_EXIT_CYCLES=C BENCH_HOST_GHZ=G
 #        BENCH_TABLE_ONLY=1: print the table of the last run again, no lab run
 set -euo pipefail
-. "$(dirname "$0")/../ci/lib-lab.sh"
+. "$(dirname "$0")/../lab/lib.sh"
 
 [ $# -gt 0 ] || set -- hap shadow
 BENCH_RUNS=${BENCH_RUNS:-3}
@@ -62,7 +62,7 @@ for mode in "$@"; do
 		t0=$(date +%s)
 		r=0
 		LAB_OUT=$out LAB_XEN_ARGS=$args LAB_SHARE_FILES=$out/bench.conf \
-			bash "$LAB_TOP/ci/lab.sh" record-bench >"$out/bench.log" 2>&1 || r=$?
+			bash "$LAB_TOP/lab/run.sh" record-bench >"$out/bench.log" 2>&1 || r=$?
 		echo "record bench, $mode paging (Xen: $args): lab run $(($(date +%s) - t0)) s," \
 			"$(grep -E '^[0-9]+ passed' "$out/bench.log" | tail -n1 || echo 'no result')"
 		[ "$r" = 0 ] || grep '^  not ok\|^FAIL' "$out/bench.log" || true

@@ -12,19 +12,19 @@
 #     breakpoint exits it took and the early stops (docs/design-replay.md);
 #   - whether the replay was faithful (console byte-identical, diff clean).
 #
-# The lab scenario is bench/scenarios/replay-bench.sh. Figures only: this
+# The lab scenario is lab/bench/replay-bench.sh. Figures only: this
 # fails only if the lab run itself fails. One lab, one lane (LAB_JOBS=1),
 # so that nothing else shares the host's CPU with it.
 #
 # Usage: bench/replay.sh
 set -euo pipefail
-. "$(dirname "$0")/../ci/lib-lab.sh"
+. "$(dirname "$0")/../lab/lib.sh"
 
 export LAB_JOBS=1
 mkdir -p "$LAB_OUT"
 t0=$(date +%s)
 rc=0
-bash "$LAB_TOP/ci/lab.sh" replay-bench >"$LAB_OUT/bench-replay.log" 2>&1 || rc=$?
+bash "$LAB_TOP/lab/run.sh" replay-bench >"$LAB_OUT/bench-replay.log" 2>&1 || rc=$?
 echo "replay bench: lab run $(($(date +%s) - t0)) s," \
 	"$(grep -E '^[0-9]+ passed' "$LAB_OUT/bench-replay.log" | tail -n1 || echo 'no result')"
 f=$LAB_OUT/replay-bench/share/bench.txt

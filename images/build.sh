@@ -21,6 +21,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 out=${1:?usage: build.sh OUTDIR}
 busybox=${BUSYBOX:-/bin/busybox}
+# The lab's guest workloads (autorun scripts, programs); see lab/README.md.
+guest=$(cd "${GUEST:-$here/../lab/guest}" && pwd)
 disk_size=${TT_DISK_SIZE:-32M}
 # Fixed so that two builds give the same bytes; the password is root/root
 # and public anyway.
@@ -71,8 +73,12 @@ install -m 755 "$busybox" "$tmp/bin/busybox"
 done
 
 cp -R "$here/rootfs/." "$tmp/"
-# Our own test programs (images/src), static like busybox.
-for c in "$here"/src/*.c; do
+# The lab's guest workloads: lab/guest/autorun/NAME becomes
+# /etc/tt-autorun/NAME, and the programs of lab/guest/src are built static,
+# like busybox, into /usr/bin.
+mkdir -p "$tmp/etc/tt-autorun"
+cp -R "$guest/autorun/." "$tmp/etc/tt-autorun/"
+for c in "$guest"/src/*.c; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$tmp/usr/bin/$(basename "$c" .c)" "$c" ||
 		die "cannot build the guest program $c. Fix the compile error above."
 done

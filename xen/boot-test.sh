@@ -5,7 +5,7 @@
 # Xen is given a small gzip file as its only module, so that it passes the
 # "dom0 kernel not specified" check, runs its initcalls (where the TT banner
 # is printed) and then panics while building dom0: that panic is expected.
-# The real dom0 boot is the lab's business (ci/).
+# The real dom0 boot is the lab's business (lab/).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -12,12 +12,12 @@
 #   - our tree from `make install DESTDIR=$OUT/lab/root`, plus ttd-log-gen
 #     from $OUT/swift/bin (a test tool: bad logs for the lab's scenarios;
 #     not part of `make install`);
-#   - ci/dom0-init as /init.
+#   - lab/dom0/init as /init.
 # With LAB_DOM0=debian it also holds Debian's kernel modules that dom0 needs.
 #
-# Usage: ci/mkinitramfs.sh   (settings: see ci/lib-lab.sh)
+# Usage: lab/dom0/mkinitramfs.sh   (settings: see lab/lib.sh)
 set -euo pipefail
-. "$(dirname "$0")/lib-lab.sh"
+. "$(dirname "$0")/../lib.sh"
 
 need_cmd dpkg-deb dpkg
 need_cmd apt-get apt
@@ -139,7 +139,7 @@ mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,mnt/l
 mkdir -p "$STAGE"/var/{lib/xen,lib/xenstored,log/xen,tmp}
 ln -s ../run "$STAGE/var/run"
 cp /bin/busybox "$STAGE/bin/busybox"
-install -m 0755 "$LAB_TOP/ci/dom0-init" "$STAGE/init"
+install -m 0755 "$LAB_TOP/lab/dom0/init" "$STAGE/init"
 
 # Toolstack files: ELF programs of xen-utils-4.17 (not the OCaml xenstored,
 # the test programs or the Python ones), Debian's wrapper and scripts.

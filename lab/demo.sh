@@ -11,7 +11,7 @@ set -euo pipefail
 # tt_counter=icount: docs/design-replay.md), as the lab's replay scenario
 # runs it; LAB_ICOUNT=0 shows a replay placing interrupts by signature.
 : "${LAB_ICOUNT:=1}"
-. "$(dirname "$0")/lib-lab.sh"
+. "$(dirname "$0")/lib.sh"
 
 lab_need_qemu
 lab_lock
@@ -63,10 +63,10 @@ story() {
 }
 
 tell "building the lab's dom0 initramfs"
-bash "$LAB_TOP/ci/mkinitramfs.sh" >"$dir/mkinitramfs.log" 2>&1 ||
+bash "$LAB_TOP/lab/dom0/mkinitramfs.sh" >"$dir/mkinitramfs.log" 2>&1 ||
 	die "the lab's initramfs did not build: see $dir/mkinitramfs.log"
-cp "$LAB_TOP/ci/demo/guest.sh" "$dir/share/scenario.sh"
-cp "$LAB_TOP/ci/dom0-lib.sh" "$dir/share/"
+cp "$LAB_TOP/lab/demo/guest.sh" "$dir/share/scenario.sh"
+cp "$LAB_TOP/lab/dom0/lib.sh" "$dir/share/dom0-lib.sh"
 if [ "$LAB_ICOUNT" = 1 ]; then
 	tell "lab: starting QEMU with the instruction counter (-icount: Xen's boot takes minutes, its console countdown alone one or more; at most $LAB_TIMEOUT s in all)"
 else

@@ -5,7 +5,7 @@
 # tests (its own output, in $OUT/check/, has the details). Ends with one
 # line "N passed, N failed"; the exit code is non-zero on any failure.
 set -euo pipefail
-. "$(dirname "$0")/lib-lab.sh"
+. "$(dirname "$0")/../lab/lib.sh"
 
 CHECK_OUT=$OUT/check
 mkdir -p "$CHECK_OUT" || die "cannot create $CHECK_OUT. Set OUT to a writable folder."
@@ -61,11 +61,11 @@ done
 entry "debug hypervisor (make -C xen debug)" "$CHECK_OUT/xen-debug.log" \
 	make -C "$LAB_TOP/xen" debug
 
-# The lab scenarios: ci/lab.sh prints their PASS/FAIL lines and its own
+# The lab scenarios: lab/run.sh prints their PASS/FAIL lines and its own
 # "N passed, N failed", which is added to ours (and not shown: the last
 # line of this script is the only count line).
 set +e
-bash "$LAB_TOP/ci/lab.sh" all 2>&1 | tee "$CHECK_OUT/lab.log" |
+bash "$LAB_TOP/lab/run.sh" all 2>&1 | tee "$CHECK_OUT/lab.log" |
 	{ grep --line-buffered -v -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' || true; }
 lab_rc=${PIPESTATUS[0]}
 set -e
@@ -77,7 +77,7 @@ if [[ $counts =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]
 	skipped=${BASH_REMATCH[4]:-0}
 	[ "$lab_rc" = 0 ] || [ "${BASH_REMATCH[2]}" != 0 ] || failed=$((failed + 1))
 else
-	echo "FAIL lab: ci/lab.sh ended without its count line (log: $CHECK_OUT/lab.log)"
+	echo "FAIL lab: lab/run.sh ended without its count line (log: $CHECK_OUT/lab.log)"
 	failed=$((failed + 1))
 fi
 

@@ -1,8 +1,8 @@
-# Shared helpers for the virtual lab (ci/). Source, do not execute.
+# Shared helpers for the virtual lab (lab/). Source, do not execute.
 #
 # The lab is a Xen host inside QEMU (TCG, no KVM): TT Xen boots as the
 # multiboot kernel, TT Linux is dom0 and runs from an initramfs that
-# ci/mkinitramfs.sh builds. Files move between the host and dom0 through a
+# lab/dom0/mkinitramfs.sh builds. Files move between the host and dom0 through a
 # 9p share only; the serial console is kept as a log.
 #
 # Settings (environment), with their defaults:
@@ -104,7 +104,7 @@ lab_boot() {
 	kernel=$(lab_kernel_path)
 	[ -r "$LAB_XEN" ] || die "the hypervisor $LAB_XEN is missing. Build it with 'make -C xen' (or 'make world'), or set LAB_XEN."
 	[ -r "$kernel" ] || die "the dom0 kernel $kernel is missing. Build it with 'make -C linux-guest' (or 'make world'), or set LAB_KERNEL."
-	[ -r "$LAB_INITRAMFS" ] || die "the lab initramfs $LAB_INITRAMFS is missing. Run 'bash ci/mkinitramfs.sh'."
+	[ -r "$LAB_INITRAMFS" ] || die "the lab initramfs $LAB_INITRAMFS is missing. Run 'bash lab/dom0/mkinitramfs.sh'."
 
 	xen_cmd="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all"
 	xen_cmd+=" dom0_mem=$LAB_DOM0_MEM,max:$LAB_DOM0_MEM dom0_max_vcpus=1"

@@ -1,6 +1,6 @@
 # lab-timeout: 1800
 # lab-icount: 1
-# Diagnostic "replay-twice" (run by name: bash ci/lab.sh replay-twice; QEMU
+# Diagnostic "replay-twice" (run by name: bash lab/run.sh replay-twice; QEMU
 # with -icount): one recording replayed twice. Two replays get the same
 # inputs from the same log, so they must be identical to each other
 # whatever the recording: the

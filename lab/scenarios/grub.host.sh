@@ -7,7 +7,7 @@
 #   entry1  TT Xen + Debian kernel xen=yes, a Debian kernel (-amd64)
 #   entry2  plain Debian Linux     xen=no
 set -euo pipefail
-. "$(dirname "$0")/../lib-lab.sh"
+. "$(dirname "$0")/../lib.sh"
 
 dir=${LAB_SCENARIO_DIR:-$LAB_OUT/grub}
 mkdir -p "$dir"

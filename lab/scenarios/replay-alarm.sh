@@ -1,7 +1,7 @@
 # lab-timeout: 1500
 # lab-icount: 1
 # Scenario "replay-alarm" (runs in the lab's dom0, QEMU with -icount): the
-# ambiguous loop (images/src/tt-alarm-loop.c: a loop whose state lives only
+# ambiguous loop (lab/guest/src/tt-alarm-loop.c: a loop whose state lives only
 # in memory, stopped by its own SIGALRM, which prints how far it had got).
 #
 # With the instruction counter (tt_counter=icount, what ttd-deviced picks

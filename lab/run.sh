@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# Run lab scenarios: ci/lab.sh SCENARIO... | all | list
+# Run lab scenarios: lab/run.sh SCENARIO... | all | list
 #
-# A scenario is ci/scenarios/NAME.sh, run in the lab's dom0 (Xen + dom0
-# booted in QEMU), or ci/scenarios/NAME.host.sh, run on the host (for
+# A scenario is lab/scenarios/NAME.sh, run in the lab's dom0 (Xen + dom0
+# booted in QEMU), or lab/scenarios/NAME.host.sh, run on the host (for
 # scenarios that boot something else, such as the GRUB images). Prints one
 # PASS/FAIL line per scenario with its time and ends with "N passed, N
 # failed"; the exit code is non-zero if any scenario failed.
 # Logs: $OUT/lab/NAME/ (serial.log, share/scenario.log, share/console/).
 # LAB_SHARE_FILES="FILE..." copies files into each scenario's share folder
 # (/mnt/lab in dom0) before it boots: a log to replay again, for example.
-# Benchmark scenarios (bench/scenarios/NAME.sh) and diagnostics
-# (ci/diagnostics/NAME.sh) run the same way when named, but are not tests:
+# Benchmark scenarios (lab/bench/NAME.sh) and diagnostics
+# (lab/diagnostics/NAME.sh) run the same way when named, but are not tests:
 # `all` and `list` (what make check runs) leave them out.
 set -euo pipefail
-. "$(dirname "$0")/lib-lab.sh"
+. "$(dirname "$0")/lib.sh"
 
-SCEN_DIR=$LAB_TOP/ci/scenarios
-BENCH_SCEN_DIR=$LAB_TOP/bench/scenarios
-DIAG_SCEN_DIR=$LAB_TOP/ci/diagnostics
+SCEN_DIR=$LAB_TOP/lab/scenarios
+BENCH_SCEN_DIR=$LAB_TOP/lab/bench
+DIAG_SCEN_DIR=$LAB_TOP/lab/diagnostics
 
 # The dom0 script of scenario $1 (empty for a host scenario or none).
 dom0_script() {
@@ -48,7 +48,7 @@ known_failing() {
 }
 
 usage() {
-	echo "usage: ci/lab.sh SCENARIO...|all|list   (scenarios: $(all_scenarios | tr '\n' ' '))" >&2
+	echo "usage: lab/run.sh SCENARIO...|all|list   (scenarios: $(all_scenarios | tr '\n' ' '))" >&2
 	exit 2
 }
 
@@ -82,7 +82,7 @@ mkdir -p "$LAB_OUT" || die "cannot create $LAB_OUT. Set OUT to a writable folder
 initramfs_err=""
 for n in "${names[@]}"; do
 	if [ -n "$(dom0_script "$n")" ]; then
-		if ! bash "$LAB_TOP/ci/mkinitramfs.sh" 2>"$LAB_OUT/mkinitramfs.log"; then
+		if ! bash "$LAB_TOP/lab/dom0/mkinitramfs.sh" 2>"$LAB_OUT/mkinitramfs.log"; then
 			initramfs_err=$(tail -n 1 "$LAB_OUT/mkinitramfs.log")
 		fi
 		grep '^tt-xen: lab:' "$LAB_OUT/mkinitramfs.log" >&2 || true
@@ -119,7 +119,7 @@ run_scenario() {
 			share=$dir/share
 			mkdir -p "$share"
 			cp "$(dom0_script "$n")" "$share/scenario.sh"
-			cp "$LAB_TOP/ci/dom0-lib.sh" "$share/"
+			cp "$LAB_TOP/lab/dom0/lib.sh" "$share/dom0-lib.sh"
 			for f in ${LAB_SHARE_FILES:-}; do
 				cp "$f" "$share/" || die "LAB_SHARE_FILES: cannot copy $f"
 			done

@@ -4,7 +4,7 @@
 # replay it from its log (ttd-xl tt_replay_flag=1) and compare the two
 # consoles and the two logs.
 #
-# Each step also says one line "DEMO: ..." (the host's ci/demo.sh shows
+# Each step also says one line "DEMO: ..." (the host's lab/demo.sh shows
 # those and keeps everything else in the serial console's file).
 . ./dom0-lib.sh
 

@@ -188,21 +188,14 @@ fi
 
 # --- the patch queue and our own files --------------------------------------
 
-# The patches named in series, in order: first field of each line that is
-# neither blank nor a comment.
-mapfile -t PATCHES < <(sed -e 's/#.*//' "$SERIES" | awk 'NF { print $1 }')
-for p in "${PATCHES[@]}"; do
-	[ -r "$PATCHDIR/$p" ] ||
-		die "patch $p is named in xen/patches/series but missing. Add the file or remove the line."
-done
-
-# Our own files, relative to src/ (which mirrors the upstream xen/ folder).
-mapfile -t OWN < <(cd "$OVERLAY" 2>/dev/null && find . -type f ! -name '*~' ! -name '.*' | sed 's|^\./||' | sort)
+# The patches named in series, in order, and the files of ours each brings.
+. "$HERE/queue-lib.sh"
+queue_read
 
 # The tree is unpacked again when the source, the queue or the list of our
 # files changes; edits inside our files are copied into the kept tree.
 TREE_STAMP=$(
-	echo "build 1"
+	echo "build 2"
 	echo "source $ORIGIN_ID"
 	cd "$PATCHDIR" && sha256sum series "${PATCHES[@]}"
 	printf 'own %s\n' "${OWN[@]}"
@@ -236,26 +229,24 @@ if [ "$(cat "$SRC/.tt-stamp" 2>/dev/null || true)" != "$TREE_STAMP" ]; then
 	*) die "$SOURCE_DESC is Xen ${VER:-of unknown version}, not $MAJOR.x. Use a Xen $MAJOR source (unset XEN_SRC for Debian 12's)." ;;
 	esac
 
-	for p in "${PATCHES[@]}"; do
+	for i in "${!PATCHES[@]}"; do
+		p=${PATCHES[i]}
 		if ! patch -p1 --fuzz=0 --forward --no-backup-if-mismatch -s -d "$NEW" \
 			<"$PATCHDIR/$p" >"$XDIR/patch.log" 2>&1; then
 			sed 's/^/  /' "$XDIR/patch.log" >&2
 			die "patch $p does not apply to Xen $VER without fuzz. Refresh it against this source (xen/README.md, 'Patch queue')."
 		fi
+		queue_copy_own "$i" "$NEW"
 	done
 	echo "$TREE_STAMP" >"$NEW/.tt-stamp"
 	rm -rf "$SRC"
 	mv "$NEW" "$SRC"
 fi
 
-# Copy our own files in; unchanged ones keep their time stamps, so that an
-# incremental build rebuilds only what was edited.
-for f in "${OWN[@]}"; do
-	dst=$SRC/xen/$f
-	if ! cmp -s "$OVERLAY/$f" "$dst"; then
-		mkdir -p "$(dirname "$dst")"
-		cp "$OVERLAY/$f" "$dst"
-	fi
+# Copy edits of our own files in; unchanged ones keep their time stamps,
+# so that an incremental build rebuilds only what was edited.
+for i in "${!PATCHES[@]}"; do
+	queue_copy_own "$i" "$SRC"
 done
 [ -e "$OVERLAY/include/public/tt.h" ] ||
 	note "xen/src/include/public/tt.h does not exist yet: building without the public TT ABI"

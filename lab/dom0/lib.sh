@@ -226,7 +226,7 @@ lab_suite() {
 	echo "the emulator's second deliveries taken back by Xen: $twice"
 	echo "suite_${paging}_second_deliveries_taken_back=$twice" >>figures.txt
 	# ... and the interrupt windows Xen held past an interrupt shadow that
-	# QEMU 7.2's VMRUN drops (emulator.c).
+	# QEMU 7.2's VMRUN drops (xen/src/arch/x86/hvm/svm/tt-emulator.c).
 	local steps
 	steps=$(xl dmesg | sed -n 's/.* \([0-9][0-9]*\) interrupt windows stepped past a shadow.*/\1/p' | awk '{ n += $1 } END { print n + 0 }')
 	echo "interrupt windows stepped past an interrupt shadow by Xen: $steps"

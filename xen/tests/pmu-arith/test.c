@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit test of xen/src/common/tt/pmu-arith.h, the 48-bit counter
+ * Unit test of xen/src/arch/x86/cpu/tt-pmu-arith.h, the 48-bit counter
  * arithmetic of TT_COUNTER_BRANCHES, with the host's compiler.
  *
  *   make -C xen unit-test      (also part of `make check`)
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pmu-arith.h"
+#include "tt-pmu-arith.h"
 
 static unsigned int tests, failures;
 

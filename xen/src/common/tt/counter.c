@@ -36,10 +36,9 @@
 #include <xen/sched.h>
 #include <xen/tt.h>
 
-#include <asm/hvm/svm/vmcb.h>
 #include <asm/msr.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 static char __initdata opt_tt_counter[16];
 string_param("tt_counter", opt_tt_counter);
@@ -133,8 +132,7 @@ int tt_counter_check(unsigned int counter)
 
 void tt_counter_exit(struct tt_domain *t, struct vcpu *v)
 {
-    const struct svm_vcpu *svm = &v->arch.hvm.svm;
-    uint64_t n = svm->tt_vmexit_tsc - svm->tt_vmrun_tsc;
+    uint64_t n = arch_tt_run_ticks(v);
 
     if ( t->counter == TT_COUNTER_BRANCHES )
     {

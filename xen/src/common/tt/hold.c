@@ -80,11 +80,9 @@
 
 #include <asm/guest_atomics.h>
 #include <asm/hvm/hvm.h>
-#include <asm/hvm/irq.h>
 #include <asm/hvm/support.h>
-#include <asm/hvm/vlapic.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 /*
  * Does an item for v apply now (true) or wait for a landmark (false)?
@@ -172,6 +170,8 @@ static s_time_t hold_bound(const struct tt_domain *t)
 /* Start holding on behalf of the first held item; lock held. */
 static void hold_start(struct tt_domain *t)
 {
+    ASSERT(spin_is_locked(&t->hold.lock));
+
     if ( t->hold.nr++ )
         return;
     t->hold.since = NOW();
@@ -189,18 +189,6 @@ static void hold_done(struct tt_domain *t, struct vcpu *v, bool kick)
      */
     if ( kick )
         vcpu_kick(v);
-}
-
-/* The vector an upcall arrives with: per-vCPU, or the domain's callback. */
-static unsigned int hold_upcall_vector(const struct vcpu *v)
-{
-    const struct hvm_irq *irq = hvm_domain_irq(v->domain);
-
-    if ( v->arch.hvm.evtchn_upcall_vector )
-        return v->arch.hvm.evtchn_upcall_vector;
-    if ( irq->callback_via_type == HVMIRQ_callback_vector )
-        return irq->callback_via.vector;
-    return 0;
 }
 
 bool tt_hold_evtchn(struct vcpu *v, unsigned int port)
@@ -228,7 +216,7 @@ bool tt_hold_evtchn(struct vcpu *v, unsigned int port)
 
     if ( hold_applies_now(t, v) )
     {
-        hold_log_interrupt(t, TT_IRQ_UPCALL, hold_upcall_vector(v), port);
+        hold_log_interrupt(t, TT_IRQ_UPCALL, arch_tt_upcall_vector(v), port);
         return false;
     }
 
@@ -267,7 +255,7 @@ bool tt_hold_vector(struct vcpu *v, unsigned int vector, bool level)
      * until it is injected).  Only this vCPU clears IRR bits, so from
      * another CPU the answer could be stale: hold there.
      */
-    if ( v == current && vlapic_test_irq(vcpu_vlapic(v), vector) )
+    if ( v == current && arch_tt_vector_pending(v, vector) )
         return false;
 
     if ( hold_applies_now(t, v) )
@@ -404,13 +392,12 @@ static unsigned int hold_release(struct tt_domain *t, struct vcpu *v)
             continue;
         /* As tt_hold_evtchn() does for what it lets by: changes only. */
         if ( !guest_test_bit(d, i, &shared_info(d, evtchn_pending)) )
-            hold_log_interrupt(t, TT_IRQ_UPCALL, hold_upcall_vector(v), i);
+            hold_log_interrupt(t, TT_IRQ_UPCALL, arch_tt_upcall_vector(v), i);
         evtchn_2l_tt_release(v, i);
     }
 
     for_each_set_bit ( i, vectors, 256 )
-        if ( vlapic_enabled(vcpu_vlapic(v)) )
-            vlapic_set_irq(vcpu_vlapic(v), i, test_bit(i, level));
+        arch_tt_set_vector(v, i, test_bit(i, level));
 
     t->hold.releasing = false;
 
@@ -653,15 +640,14 @@ void tt_hold_replay_interrupt(struct tt_domain *t, struct vcpu *v,
         {
             if ( !guest_test_bit(d, irq->port,
                                  &shared_info(d, evtchn_pending)) )
-                hold_log_interrupt(t, TT_IRQ_UPCALL, hold_upcall_vector(v),
+                hold_log_interrupt(t, TT_IRQ_UPCALL, arch_tt_upcall_vector(v),
                                    irq->port);
             evtchn_2l_tt_release(v, irq->port);
         }
         break;
 
     case TT_IRQ_LAPIC:
-        if ( vlapic_enabled(vcpu_vlapic(v)) )
-            vlapic_set_irq(vcpu_vlapic(v), irq->vector, false);
+        arch_tt_set_vector(v, irq->vector, false);
         break;
     }
 
@@ -786,8 +772,7 @@ void tt_hold_destroy(struct tt_domain *t, struct domain *d)
         if ( port_is_valid(d, i) )
             evtchn_2l_tt_release(v, i);
     for_each_set_bit ( i, t->hold.vectors, 256 )
-        if ( vlapic_enabled(vcpu_vlapic(v)) )
-            vlapic_set_irq(vcpu_vlapic(v), i, test_bit(i, t->hold.level));
+        arch_tt_set_vector(v, i, test_bit(i, t->hold.level));
     if ( test_bit(TT_MEM_WALLCLOCK, &t->hold.mem_dirty) )
         update_domain_wallclock_time(d);
 }

@@ -43,7 +43,7 @@
 
 #include <public/tt.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 /* One device's queued input: a byte ring of TT_IO_QUEUE bytes. */
 struct tt_io_queue {

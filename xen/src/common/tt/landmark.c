@@ -8,14 +8,17 @@
  * (struct xen_tt_pos), so an exit the host causes must never be counted:
  * it would happen at another place, or not at all, in replay.
  *
- * Only SVM is classified: the lab (QEMU with +svm) and the first TT hosts
- * are AMD.  VMX has no hook yet, and TTOP_attach refuses a host without
- * SVM.
+ * The arch side reads the exit (arch/x86/hvm/svm/tt.c: the VMCB) and
+ * hands it here twice: tt_exit_enter() before Xen handles it, tt_exit()
+ * after, with the exit described in struct tt_exit (its landmark type
+ * included: which exits are landmarks is the arch's table).  Only SVM has
+ * such a side: the lab (QEMU with +svm) and the first TT hosts are AMD,
+ * and TTOP_attach refuses a host without SVM.
  *
- * Every landmark writes one record (svm_record_landmark()), at the end of
- * the exit, after Xen has handled it: its payload holds what the guest
- * passed in (captured by tt_svm_vmexit_enter() before Xen touched the
- * registers) and what Xen answered.  In replay the same record is built
+ * Every landmark writes one record (landmark_done()), at the end of the
+ * exit, after Xen has handled it: its payload holds what the guest passed
+ * in (captured by tt_exit_enter() before Xen touched the registers) and
+ * what Xen answered.  In replay the same record is built
  * and handed to tt_replay_landmark() (replay.c), which checks it against
  * the log, puts the log's outside results into it and into the guest's
  * registers, and writes it into the replay log.
@@ -30,8 +33,6 @@
 
 #include <asm/debugreg.h>
 #include <asm/hvm/support.h>
-#include <asm/hvm/svm/vmcb.h>
-#include <asm/hvm/vlapic.h>
 #include <asm/p2m.h>
 #include <asm/processor.h>
 
@@ -41,7 +42,7 @@
 #include <public/sched.h>
 #include <public/vcpu.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 /*
  * Diagnostic (boot option tt_regtrace=N): a rolling hash of the guest's
@@ -106,14 +107,14 @@ static void tt_steptrace_landmark(struct tt_domain *t,
 bool tt_steptrace_trap(struct tt_domain *t, struct vcpu *v,
                        struct cpu_user_regs *regs)
 {
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    uint64_t dr6 = arch_tt_get_dr(v, 6);
 
-    if ( !opt_tt_steptrace || !(vmcb_get_dr6(vmcb) & DR_STEP) )
+    if ( !opt_tt_steptrace || !(dr6 & DR_STEP) )
         return false;
 
-    vmcb_set_dr6(vmcb, vmcb_get_dr6(vmcb) & ~DR_STEP);
+    arch_tt_set_dr(v, 6, dr6 & ~DR_STEP);
     /* Ours, not the guest's: no landmark. */
-    t->rp.bp_exit = true;
+    t->exit_is_xens = true;
     if ( !t->steptrace_left )
     {
         /* A trap flag the guest saved while it was stepped. */
@@ -257,17 +258,15 @@ static void tt_memhash(struct tt_domain *t)
     }
 }
 
-void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs)
+void tt_exit_enter(struct tt_domain *t, struct vcpu *v,
+                   struct cpu_user_regs *regs, bool hypercall,
+                   uint64_t event_inj)
 {
-    struct tt_domain *t = v->domain->tt;
-
     ASSERT(v == current);
-    ASSERT(t);
-
-    tt_emu_vmexit(t, v, regs);
+    ASSERT(t == v->domain->tt);
 
     t->in_exit = true;
-    t->in_hcall = v->arch.hvm.svm.vmcb->exitcode == VMEXIT_VMMCALL;
+    t->in_hcall = hypercall;
     t->hcall_len = 0;
     tt_counter_exit(t, v);
     t->entry.rax = regs->rax;
@@ -280,7 +279,7 @@ void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs)
     t->entry.r10 = regs->r10;
     t->entry.rip = regs->rip;
     /* Xen's re-delivery of an event this exit interrupted, if any. */
-    t->entry.event_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
+    t->entry.event_inj = event_inj;
     if ( unlikely(opt_tt_regtrace) )
     {
         const uint64_t *r = (const uint64_t *)regs;
@@ -295,9 +294,6 @@ void tt_svm_vmexit_enter(struct vcpu *v, struct cpu_user_regs *regs)
     t->mmio.size = 0;
     t->acc.n = 0;
     t->acc.bytes = 0;
-
-    /* Replay: the breakpoint that places an interrupt is the host's. */
-    tt_replay_vmexit_enter(t, v);
 }
 
 void tt_note_access(struct vcpu *v, bool mmio, paddr_t addr,
@@ -329,95 +325,6 @@ void tt_note_access(struct vcpu *v, bool mmio, paddr_t addr,
 }
 
 /*
- * The landmark type (TT_REC_*) of an SVM exit that Xen has just handled,
- * or TT_REC_PAD (0) if the exit is not a landmark.  VMMCALL is handled by
- * the caller (continuations).
- */
-static unsigned int svm_landmark_type(struct vcpu *v,
-                                      const struct vmcb_struct *vmcb,
-                                      uint64_t exit_reason)
-{
-    switch ( exit_reason )
-    {
-    case VMEXIT_CPUID:
-        return TT_REC_CPUID;
-
-    case VMEXIT_RDTSC:
-        return TT_REC_RDTSC;
-
-    case VMEXIT_RDTSCP:
-        return TT_REC_RDTSCP;
-
-    case VMEXIT_MSR:
-        /* exitinfo1: 0 RDMSR, 1 WRMSR. */
-        return vmcb->exitinfo1 ? TT_REC_MSR_WRITE : TT_REC_MSR_READ;
-
-    case VMEXIT_HLT:
-        return TT_REC_HLT;
-
-    case VMEXIT_PAUSE:
-        /* Intercepted on every execution (pause filter count 0). */
-        return TT_REC_PAUSE;
-
-    case VMEXIT_IOIO:
-        return TT_REC_IO;
-
-    case VMEXIT_NPF:
-        /*
-         * A nested page fault is the guest's own landmark when Xen
-         * completed an emulated access for it (the vLAPIC page, an MMIO
-         * range: tt_note_access() saw it).  A fault on RAM is p2m
-         * bookkeeping (populate on demand, log-dirty, paging, sharing), and
-         * an emulation that Xen retried completes at a later exit: both
-         * depend on the host and are not counted.
-         */
-        return v->domain->tt->mmio.size ? TT_REC_MMIO : TT_REC_PAD;
-
-    case VMEXIT_EXCEPTION_PF:
-        /*
-         * Shadow paging only (HAP does not intercept #PF).  An MMIO access
-         * that the shadow code emulated inside the fault is the guest's
-         * own, as is a fault that Xen passes on to the guest (caused by
-         * the guest's own page tables); one that Xen fixed (a shadow fill,
-         * an emulated page-table write) depends on the shadow cache.
-         */
-        if ( v->domain->tt->mmio.size )
-            return TT_REC_MMIO;
-        /*
-         * event_inj also holds Xen's re-delivery of an event that this
-         * exit interrupted (a shadow miss during the guest's own #PF
-         * delivery): only a #PF that Xen injected in this exit counts.
-         */
-        return vmcb->event_inj.v &&
-               vmcb->event_inj.type == X86_EVENTTYPE_HW_EXCEPTION &&
-               vmcb->event_inj.vector == TRAP_page_fault &&
-               vmcb->event_inj.raw != v->domain->tt->entry.event_inj
-               ? TT_REC_EXCEPTION : TT_REC_PAD;
-
-    case VMEXIT_RDPMC:
-        /* Intercepted for TT domains and answered with #GP (svm.c). */
-        return TT_REC_EXCEPTION;
-
-    case VMEXIT_EXCEPTION_NM: /* lazy FPU switching: host state */
-    case VMEXIT_EXCEPTION_MC: /* machine check: the host's hardware */
-        return TT_REC_PAD;
-
-    default:
-        if ( exit_reason >= VMEXIT_EXCEPTION_DE &&
-             exit_reason <= VMEXIT_EXCEPTION_XF )
-            /* #UD, #GP, #AC, #DB, #BP ...: raised by a guest instruction. */
-            return TT_REC_EXCEPTION;
-        /*
-         * INTR, NMI, SMI, VINTR (interrupt window), IRET (NMI window),
-         * CR/DR accesses (their intercepts follow lazy FPU and debug
-         * register state), INVLPG, XSETBV, task switches, SHUTDOWN and
-         * the nested-virtualization exits.
-         */
-        return TT_REC_PAD;
-    }
-}
-
-/*
  * Diagnostic (TTOP_landmark_counts): the vCPU's running time since the
  * previous landmark, the longest such gap (and the landmark that ended
  * it), and their sum.  Running time includes Xen's handling of the vCPU's
@@ -441,8 +348,8 @@ static void tt_landmark_gap(struct tt_domain *t, const struct vcpu *v)
 }
 
 /* Count one landmark of type type at the current exit. */
-static void tt_landmark(struct tt_domain *t, const struct vmcb_struct *vmcb,
-                        const struct cpu_user_regs *regs, unsigned int type)
+static void tt_landmark(struct tt_domain *t, const struct tt_exit *x,
+                        unsigned int type)
 {
     ASSERT(type > TT_REC_PAD && type < TT_LM_KINDS);
 
@@ -450,7 +357,7 @@ static void tt_landmark(struct tt_domain *t, const struct vmcb_struct *vmcb,
     t->landmarks++;
     t->by_type[type]++;
     t->pos.landmark = t->landmarks;
-    t->pos.rip = vmcb->rip;          /* the exit's RIP (regs may be past it) */
+    t->pos.rip = x->rip;             /* the exit's RIP (regs may be past it) */
     t->pos.rcx = t->entry.rcx;       /* as the guest left it (CPUID...) */
     /*
      * The landmark's own record has the count since the previous one;
@@ -581,11 +488,10 @@ static bool msr_is_outside(uint32_t index)
 }
 
 /* The record of the landmark just counted, of type type, into *lr. */
-static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
-                               const struct vmcb_struct *vmcb,
-                               const struct cpu_user_regs *regs,
-                               unsigned int type, bool cont,
-                               struct tt_lmrec *lr)
+static void build_landmark(struct tt_domain *t, struct vcpu *v,
+                           const struct tt_exit *x,
+                           const struct cpu_user_regs *regs,
+                           unsigned int type, bool cont, struct tt_lmrec *lr)
 {
     unsigned int len = 0, flags = 0;
     const void *data = NULL;
@@ -650,16 +556,14 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
 
     case TT_REC_IO:
     {
-        ioio_info_t info = { .bytes = vmcb->exitinfo1 };
-        unsigned int size = info.fields.sz32 ? 4 : info.fields.sz16 ? 2 : 1;
-        uint64_t mask = (1UL << (size * 8)) - 1;
+        uint64_t mask = (1UL << (x->io.size * 8)) - 1;
 
-        lr->p.io.port = info.fields.port;
-        lr->p.io.size = size;
-        lr->p.io.dir = info.fields.type ? TT_IO_IN : TT_IO_OUT;
+        lr->p.io.port = x->io.port;
+        lr->p.io.size = x->io.size;
+        lr->p.io.dir = x->io.in ? TT_IO_IN : TT_IO_OUT;
         lr->p.io.count = 1;
-        if ( !info.fields.str )
-            lr->p.io.value = (info.fields.type ? regs->rax : t->entry.rax) & mask;
+        if ( !x->io.str )
+            lr->p.io.value = (x->io.in ? regs->rax : t->entry.rax) & mask;
         else
         {
             /* The elements this exit moved (tt_note_access()), and their bytes. */
@@ -686,27 +590,15 @@ static void svm_build_landmark(struct tt_domain *t, struct vcpu *v,
         }
         /* The xAPIC timer's current count: time. */
         if ( lr->p.mmio.dir == TT_IO_IN &&
-             (lr->p.mmio.gpa & PAGE_MASK) ==
-             vlapic_base_address(vcpu_vlapic(v)) &&
-             (lr->p.mmio.gpa & 0xff0) == APIC_TMCCT )
+             arch_tt_mmio_is_time(v, lr->p.mmio.gpa) )
             flags |= TT_RECF_OUTSIDE;
         len = sizeof(lr->p.mmio);
         break;
 
     case TT_REC_EXCEPTION:
-        if ( vmcb->exitcode == VMEXIT_RDPMC )
-        {
-            /* The #GP that Xen raised for the guest's RDPMC. */
-            lr->p.exc.vector = TRAP_gp_fault;
-            lr->p.exc.error_code = 0;
-            len = sizeof(lr->p.exc);
-            break;
-        }
-        lr->p.exc.vector = vmcb->exitcode - VMEXIT_EXCEPTION_DE;
-        if ( (1U << lr->p.exc.vector) & TRAP_HAVE_EC )
-            lr->p.exc.error_code = vmcb->exitinfo1;
-        if ( lr->p.exc.vector == TRAP_page_fault )
-            lr->p.exc.cr2 = vmcb->exitinfo2;
+        lr->p.exc.vector = x->exc.vector;
+        lr->p.exc.error_code = x->exc.error_code;
+        lr->p.exc.cr2 = x->exc.cr2;
         len = sizeof(lr->p.exc);
         break;
 
@@ -785,14 +677,14 @@ static void hcmem_log(struct tt_domain *t, bool outside)
 
 /* A landmark of type type at this exit: count it, record or replay it. */
 static void landmark_done(struct tt_domain *t, struct vcpu *v,
-                          const struct vmcb_struct *vmcb, unsigned int type,
+                          const struct tt_exit *x, unsigned int type,
                           bool cont)
 {
     struct cpu_user_regs *regs = guest_cpu_user_regs();
     struct tt_lmrec lr;
 
-    tt_landmark(t, vmcb, regs, type);
-    svm_build_landmark(t, v, vmcb, regs, type, cont, &lr);
+    tt_landmark(t, x, type);
+    build_landmark(t, v, x, regs, type, cont, &lr);
     if ( unlikely(opt_tt_memhash) && t->landmarks == opt_tt_memhash )
         tt_memhash(t);
 
@@ -847,14 +739,12 @@ static void landmark_done(struct tt_domain *t, struct vcpu *v,
         tt_steptrace_landmark(t, regs);
 }
 
-void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
+void tt_exit(struct tt_domain *t, struct vcpu *v, const struct tt_exit *x)
 {
-    struct tt_domain *t = v->domain->tt;
-    const struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
-    unsigned int type;
+    unsigned int type = x->type;
 
     ASSERT(v == current);
-    ASSERT(t);
+    ASSERT(t == v->domain->tt);
 
     t->exits++;
     ASSERT(t->in_exit);
@@ -863,13 +753,13 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
     {
         unsigned int i = t->exhist_n++ % ARRAY_SIZE(t->exhist);
 
-        t->exhist[i].reason = exit_reason;
+        t->exhist[i].reason = x->reason;
         t->exhist[i].rip = t->entry.rip;
         t->exhist[i].rcx = t->entry.rcx;
         t->exhist[i].count = t->count;
         t->exhist[i].inj = t->vmenter_inj;
         t->exhist[i].rflags = t->vmenter_rflags;
-        t->exhist[i].intinfo = vmcb->exit_int_info.raw;
+        t->exhist[i].intinfo = x->intinfo;
         t->exhist[i].insn = 0;
         if ( unlikely(opt_tt_evtrace) && opt_tt_evtrace_from &&
              t->landmarks + 1 >= opt_tt_evtrace_from )
@@ -879,15 +769,18 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
                                        : PFEC_insn_fetch, NULL);
     }
 
-    if ( t->rp.bp_exit )
+    if ( t->exit_is_xens )
     {
-        /* Replay's own breakpoint (a #DB exit): the host's, not a landmark. */
-        t->rp.bp_exit = false;
+        /*
+         * A #DB of Xen's own (replay's breakpoint, a shadow step, a stray
+         * emulator breakpoint, tt_steptrace): the host's, not a landmark.
+         */
+        t->exit_is_xens = false;
         t->other++;
         goto done;
     }
 
-    if ( exit_reason == VMEXIT_VMMCALL )
+    if ( type == TT_REC_HYPERCALL )
     {
         /*
          * A hypercall that Xen preempts leaves RIP on its VMMCALL, with
@@ -903,7 +796,7 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
          * hvm_hypercall().
          */
         const struct cpu_user_regs *regs = guest_cpu_user_regs();
-        bool cont = t->hcall_cont && t->cont_rip == vmcb->rip &&
+        bool cont = t->hcall_cont && t->cont_rip == x->rip &&
                     t->cont_rsp == regs->rsp;
 
         if ( cont )
@@ -922,7 +815,7 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
                 t->cont_reghash = t->entry.reghash;
             }
             t->hcall_cont = true;
-            t->cont_rip = vmcb->rip;
+            t->cont_rip = x->rip;
             t->cont_rsp = regs->rsp;
             t->other++;
             goto done;
@@ -946,12 +839,10 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
             r->r8 = t->cont_args[5];
             r->r9 = t->cont_args[6];
         }
-        type = TT_REC_HYPERCALL;
-        landmark_done(t, v, vmcb, type, cont);
+        landmark_done(t, v, x, type, cont);
         goto done;
     }
 
-    type = svm_landmark_type(v, vmcb, exit_reason);
     if ( type == TT_REC_PAD )
     {
         t->other++;
@@ -972,12 +863,12 @@ void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason)
             if ( unlikely(opt_tt_evtrace) )
                 printk(XENLOG_ERR "tt: %pd: exittrace lm %"PRIu64" n %"PRIu64
                        " exit %#"PRIx64" rip %#"PRIx64" -> %#lx\n", t->d,
-                       t->landmarks, t->count, exit_reason, t->entry.rip,
+                       t->landmarks, t->count, x->reason, t->entry.rip,
                        guest_cpu_user_regs()->rip);
         }
     }
     else
-        landmark_done(t, v, vmcb, type, false);
+        landmark_done(t, v, x, type, false);
 
  done:
     /* Deferred records, END after a shutdown, the headroom rule. */

@@ -64,12 +64,8 @@
 
 #include <asm/debugreg.h>
 #include <asm/hvm/hvm.h>
-#include <asm/hvm/svm/vmcb.h>
 
-#include "private.h"
-
-/* DR7 with breakpoint 0 enabled (local), on execution, 1 byte. */
-#define TT_BP_DR7 (DR_CONTROL_RESERVED_ONE | (1U << DR_LOCAL_ENABLE_SHIFT))
+#include <xen/tt-private.h>
 
 /*
  * The early stop (counter placement, TT_COUNTER_ICOUNT; the hardware
@@ -767,7 +763,6 @@ static void rp_report_search(const struct tt_domain *t)
 static void rp_arm(struct tt_domain *t, struct vcpu *v,
                    const struct xen_tt_rec *rec)
 {
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
     struct tt_replay *rp = &t->rp;
 
     if ( rec->payload_len != sizeof(struct xen_tt_rec_interrupt) +
@@ -779,10 +774,9 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
 
     if ( !rp->armed )
     {
-        rp->guest_dr7 = vmcb_get_dr7(vmcb);
-        rp->guest_dr6 = vmcb_get_dr6(vmcb);
-        rp->guest_dr0 = v->arch.hvm.flag_dr_dirty ? read_debugreg(0)
-                                                  : v->arch.dr[0];
+        rp->guest_dr7 = arch_tt_get_dr(v, 7);
+        rp->guest_dr6 = arch_tt_get_dr(v, 6);
+        rp->guest_dr0 = arch_tt_get_dr(v, 0);
         rp->search_since = NOW();
     }
     rp->armed = true;
@@ -795,7 +789,7 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
     rp->want = rec->pos.branches;
     rp->far = false;
     /* The guest's DR7 as the CPU checks it while the guest runs. */
-    vmcb_set_dr7(vmcb, TT_BP_DR7);
+    arch_tt_set_dr(v, 7, TT_BP_DR7);
 }
 
 /*
@@ -811,7 +805,6 @@ static void rp_arm(struct tt_domain *t, struct vcpu *v,
  */
 static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
 {
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
     struct tt_replay *rp = &t->rp;
 
     if ( tt_pmu_arm(t, rp->want) )
@@ -822,7 +815,7 @@ static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
         if ( !rp->far )
         {
             rp->far = true;
-            vmcb_set_dr7(vmcb, rp->guest_dr7);
+            arch_tt_set_dr(v, 7, rp->guest_dr7);
         }
         return;
     }
@@ -830,7 +823,7 @@ static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
     if ( rp->far )
     {
         rp->far = false;
-        vmcb_set_dr7(vmcb, TT_BP_DR7);
+        arch_tt_set_dr(v, 7, TT_BP_DR7);
     }
 }
 
@@ -842,7 +835,6 @@ static void rp_early_stop_pmu(struct tt_domain *t, struct vcpu *v)
  */
 static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
 {
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
     struct tt_replay *rp = &t->rp;
     uint64_t delay = 0;
 
@@ -863,7 +855,7 @@ static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
         if ( !rp->far )
         {
             rp->far = true;
-            vmcb_set_dr7(vmcb, rp->guest_dr7);
+            arch_tt_set_dr(v, 7, rp->guest_dr7);
         }
         /*
          * A timer set at an earlier entry stays safe: it was set for half
@@ -886,14 +878,13 @@ static void rp_early_stop(struct tt_domain *t, struct vcpu *v)
     if ( rp->far )
     {
         rp->far = false;
-        vmcb_set_dr7(vmcb, TT_BP_DR7);
+        arch_tt_set_dr(v, 7, TT_BP_DR7);
         stop_timer(&rp->stop_timer);
     }
 }
 
 static void rp_disarm(struct tt_domain *t, struct vcpu *v)
 {
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
     struct tt_replay *rp = &t->rp;
 
     if ( !rp->armed )
@@ -904,11 +895,9 @@ static void rp_disarm(struct tt_domain *t, struct vcpu *v)
         rp->far = false;
         stop_timer(&rp->stop_timer);
     }
-    vmcb_set_dr7(vmcb, rp->guest_dr7);
-    vmcb_set_dr6(vmcb, rp->guest_dr6);
-    if ( v->arch.hvm.flag_dr_dirty )
-        write_debugreg(0, rp->guest_dr0);
-    v->arch.dr[0] = rp->guest_dr0;
+    arch_tt_set_dr(v, 7, rp->guest_dr7);
+    arch_tt_set_dr(v, 6, rp->guest_dr6);
+    arch_tt_set_dr(v, 0, rp->guest_dr0);
     rp->search_ns += NOW() - rp->search_since;
 }
 
@@ -1044,128 +1033,27 @@ void tt_replay_entry(struct tt_domain *t, struct vcpu *v)
 /* Signature placement: the breakpoint.                                 */
 /* ------------------------------------------------------------------ */
 
-void tt_svm_vmenter(struct vcpu *v)
-{
-    struct tt_domain *t = v->domain->tt;
-
-    ASSERT(v == current);
-    ASSERT(!local_irq_is_enabled());
-
-    if ( !t )
-        return;
-
-    tt_emu_vmenter(t, v);
-
-    /* For the exit history (landmark.c): what this entry delivers. */
-    t->vmenter_inj = v->arch.hvm.svm.vmcb->event_inj.raw;
-    t->vmenter_rflags = v->arch.hvm.svm.vmcb->rflags;
-
-    /* The hardware counter is the guest's for this VMRUN (counter-pmu.c). */
-    if ( t->counter == TT_COUNTER_BRANCHES )
-        tt_pmu_vmenter(t);
-
-    if ( !t->rp.armed || t->rp.far )
-        return;
-
-    /*
-     * DR0 is not switched by VMRUN: it is the guest's while it runs.  The
-     * host's DR7 enables it too, for QEMU's emulated SVM (7.2 and older),
-     * which inserts a breakpoint only when the host writes DR7 and does not
-     * when VMRUN loads the guest's; on hardware the guest's DR7 in the
-     * VMCB is what counts.  Xen executes nothing at a guest address
-     * between here and the exit, which puts DR7 back.
-     */
-    t->rp.host_dr7 = read_debugreg(7);
-    if ( unlikely(t->rp.host_dr7 & (3U << DR_LOCAL_ENABLE_SHIFT)) )
-    {
-        /*
-         * Breakpoint 0 is on in the host's DR7 already: an entry whose exit
-         * did not put DR7 back.  QEMU would keep that breakpoint for good
-         * (it inserts and removes its own on DR7 writes that change the
-         * enable bits): take it off before setting it again.
-         */
-        t->rp.dr7_leaks++;
-        t->rp.host_dr7 &= ~(3UL << DR_LOCAL_ENABLE_SHIFT);
-        write_debugreg(7, t->rp.host_dr7);
-    }
-    write_debugreg(0, t->rp.bp_rip);
-    write_debugreg(7, TT_BP_DR7);
-    t->rp.host_dr7_set = true;
-}
-
-void tt_replay_vmexit_enter(struct tt_domain *t, struct vcpu *v)
-{
-    if ( !t->rp.host_dr7_set )
-        return;
-    t->rp.host_dr7_set = false;
-    write_debugreg(7, t->rp.host_dr7);
-}
-
 /*
- * A #DB that is not the armed breakpoint's: the guest's own if its debug
- * state explains it (a breakpoint its DR7 enables, a single step, a task
- * switch, a general detect), else the emulator's.  QEMU's emulated SVM
- * (7.2) raises #DB for every instruction breakpoint in its own list, which
- * it keeps in step with DR7 writes only: a breakpoint of replay's that
- * outlived its DR7 (see tt_svm_vmenter()) fires wherever the guest passes
- * its address, with no status bit the guest's DR7 would account for.
- * The guest must never see one: it would run its #DB handler, which the
- * recording never did (a divergence, the log's count exceeded at the next
- * landmark).  Swallowed, counted, and the instruction resumed past it.
+ * A #DB exit (arch side): if it is the armed breakpoint's, compare the
+ * guest's registers with the signature, place what the log has there or
+ * let the instruction run on, and answer true; the guest sees no trace of
+ * it.  false: not ours.
  */
-static bool rp_stray_debug_trap(struct tt_domain *t, struct vcpu *v,
-                                struct cpu_user_regs *regs)
+bool tt_replay_breakpoint(struct tt_domain *t, struct vcpu *v,
+                          struct cpu_user_regs *regs)
 {
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
-    uint64_t dr6 = vmcb_get_dr6(vmcb);
-    uint64_t dr7 = t->rp.armed ? t->rp.guest_dr7 : vmcb_get_dr7(vmcb);
-    unsigned int i, enabled = 0;
-
-    /* ICEBP (INT1) is the guest's own instruction, whatever DR6 says. */
-    if ( vmcb->exitcode != VMEXIT_EXCEPTION_DB )
-        return false;
-
-    for ( i = 0; i < 4; i++ )
-        if ( dr7 & (3UL << (i * 2)) )
-            enabled |= 1U << i;
-    if ( (dr6 & (DR_STEP | DR_SWITCH | (1UL << 13))) || (dr6 & enabled) )
-        return false;
-
-    if ( t->rp.stray_db++ < 5 )
-        printk(XENLOG_G_WARNING "tt: %pd: a #DB at %#"PRIx64" that the "
-               "guest's debug state does not explain (dr6 %#"PRIx64", dr7 "
-               "%#"PRIx64", host dr7 %#lx, lm %"PRIu64" n %"PRIu64"): the "
-               "emulator's breakpoint, not delivered\n", t->d, regs->rip,
-               dr6, dr7, read_debugreg(7), t->pos.landmark, t->count);
-    vmcb_set_dr6(vmcb, dr6 & ~0xfUL);
-    regs->rflags |= X86_EFLAGS_RF;
-    /* Not a landmark, and the guest ran no instruction. */
-    t->rp.bp_exit = true;
-
-    return true;
-}
-
-bool tt_svm_debug_trap(struct vcpu *v, struct cpu_user_regs *regs)
-{
-    struct tt_domain *t = v->domain->tt;
-    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    struct tt_replay *rp = &t->rp;
     const struct xen_tt_rec *rec;
     struct xen_tt_regs now;
-    struct tt_replay *rp;
 
-    if ( !t )
+    if ( !rp->armed || regs->rip != rp->bp_rip ||
+         !(arch_tt_get_dr(v, 6) & DR_TRAP0) )
         return false;
-    if ( tt_emu_debug_trap(t) || tt_steptrace_trap(t, v, regs) )
-        return true;
-    if ( !t->rp.armed || regs->rip != t->rp.bp_rip ||
-         !(vmcb_get_dr6(vmcb) & DR_TRAP0) )
-        return rp_stray_debug_trap(t, v, regs);
 
     /* Ours: the guest sees no trace of it. */
-    rp = &t->rp;
-    rp->bp_exit = true;
+    t->exit_is_xens = true;
     rp->bp_hits++;
-    vmcb_set_dr6(vmcb, rp->guest_dr6);
+    arch_tt_set_dr(v, 6, rp->guest_dr6);
 
     tt_signature(v, &now);
     rp->spot_hits++;

@@ -39,7 +39,7 @@
 
 #include <asm/time.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 static uint64_t ring_used(const struct tt_ring *r)
 {
@@ -215,6 +215,8 @@ static void ring_put_end(struct tt_domain *t, unsigned int reason,
         .landmarks = t->landmarks,
         .by_signature = t->irqs_by_signature,
     };
+
+    ASSERT(spin_is_locked(&t->ring_lock));
 
     if ( t->ended )
         return;

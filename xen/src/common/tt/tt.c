@@ -30,13 +30,12 @@
 #include <asm/cpufeature.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/nestedhvm.h>
-#include <asm/hvm/svm/svm.h>
 #include <asm/time.h>
 
 #include <public/sched.h>
 #include <public/tt.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 DEFINE_SPINLOCK(tt_lock);
 
@@ -186,14 +185,14 @@ static long tt_attach(XEN_GUEST_HANDLE_PARAM(void) arg)
         if ( rc )
             goto unlock;
     }
-    /* Every PAUSE exits. */
-    svm_tt_intercept_pause(v);
-    /* Every I/O port and RDPMC exit: the host's answers are not replayable. */
-    svm_tt_intercept_host_state(v);
-    /* No #NM exits that depend on what else ran on the CPU. */
-    svm_tt_eager_fpu(v);
+    /*
+     * Every PAUSE, I/O port and RDPMC exits (the host's answers are not
+     * replayable), and no #NM exits that depend on what else ran on the
+     * CPU.
+     */
+    arch_tt_attach_vcpu(v);
     /* No RDRAND, RDSEED, HLE, RTM. */
-    rc = tt_cpuid_attach(d);
+    rc = arch_tt_cpuid_attach(d);
     if ( rc )
         goto unlock;
     rc = tt_hold_init(t);

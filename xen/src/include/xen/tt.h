@@ -3,13 +3,15 @@
  * xen/tt.h
  *
  * Time-travel record and replay: the hooks that the rest of Xen calls.
- * The implementation is in common/tt/; the guest and toolstack ABI is in
- * public/tt.h.  Without CONFIG_TIME_TRAVEL every hook is an empty inline.
+ * The implementation is in common/tt/ and its arch side (asm/tt.h); the
+ * guest and toolstack ABI is in public/tt.h.  Without CONFIG_TIME_TRAVEL
+ * every hook is an inline stub, so that no call site needs an #ifdef.
  */
 
 #ifndef __XEN_TT_H__
 #define __XEN_TT_H__
 
+#include <xen/errno.h>
 #include <xen/types.h>
 
 #include <public/tt.h>
@@ -133,16 +135,66 @@ void evtchn_2l_tt_release(struct vcpu *v, unsigned int port);
 
 #else /* !CONFIG_TIME_TRAVEL */
 
-#define is_tt_domain(d) false
+/*
+ * Without the option every hook is a stub that changes nothing, so that
+ * Xen's own files call them without #ifdefs: is_tt_domain() is false, and
+ * the hooks that answer say "not held", "not ours", or what Xen's own
+ * default case would.
+ */
+#define is_tt_domain(d) ((void)(d), false)
 
 static inline void tt_domain_destroy(struct domain *d) {}
 static inline void tt_domain_shutdown(struct domain *d, unsigned int reason) {}
-static inline void tt_note_guest_write(struct vcpu *v, paddr_t gpa,
-                                       const void *p, unsigned int len) {}
+static inline void tt_svm_vmexit_enter(struct vcpu *v,
+                                       struct cpu_user_regs *regs) {}
+static inline void tt_note_access(struct vcpu *v, bool mmio, paddr_t addr,
+                                  unsigned int size, bool read,
+                                  uint64_t value) {}
 static inline void tt_emulate_start(struct vcpu *v,
                                     const struct cpu_user_regs *regs) {}
 static inline void tt_emulate_done(struct vcpu *v, unsigned int opcode,
                                    const struct cpu_user_regs *regs) {}
+static inline void tt_svm_vmexit(struct vcpu *v, uint64_t exit_reason) {}
+
+/* As XENMEM_acquire_resource answers a type it does not know. */
+static inline int tt_acquire_resource(struct domain *d, unsigned int id,
+                                      unsigned int frame,
+                                      unsigned int nr_frames,
+                                      xen_pfn_t mfn_list[])
+{
+    return -EOPNOTSUPP;
+}
+static inline unsigned int tt_resource_max_frames(const struct domain *d,
+                                                  unsigned int id)
+{
+    return -EOPNOTSUPP;
+}
+
+static inline bool tt_hold_evtchn(struct vcpu *v, unsigned int port)
+{
+    return false;
+}
+static inline bool tt_hold_vector(struct vcpu *v, unsigned int vector,
+                                  bool level)
+{
+    return false;
+}
+static inline bool tt_hold_memory(struct vcpu *v, unsigned int kind,
+                                  bool force)
+{
+    return false;
+}
+static inline void tt_memory_written(struct vcpu *v, unsigned int kind,
+                                     const void *p, unsigned int len) {}
+static inline void tt_svm_intr_assist(struct vcpu *v) {}
+static inline void tt_svm_vmenter(struct vcpu *v) {}
+static inline bool tt_svm_debug_trap(struct vcpu *v,
+                                     struct cpu_user_regs *regs)
+{
+    return false;
+}
+static inline void tt_note_guest_write(struct vcpu *v, paddr_t gpa,
+                                       const void *p, unsigned int len) {}
 
 #endif /* CONFIG_TIME_TRAVEL */
 

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * common/tt/cpuid.c
+ * arch/x86/tt.c
+ *
+ * The x86 side of time travel that is no SVM's (asm/tt.h): the CPU policy
+ * of a TT domain, and the vLAPIC and upcall through which the interrupts
+ * held to landmarks reach its guest (common/tt/hold.c).
  *
  * The CPUID policy of a TT domain (DESIGN section 5).  Some instructions
  * return values that neither the guest's execution nor a VM exit fixes:
@@ -28,10 +32,11 @@
 
 #include <asm/cpu-policy.h>
 #include <asm/domain.h>
+#include <asm/hvm/irq.h>
+#include <asm/hvm/vlapic.h>
+#include <asm/tt.h>
 
-#include "private.h"
-
-int tt_cpuid_attach(struct domain *d)
+int arch_tt_cpuid_attach(struct domain *d)
 {
     struct cpu_policy *p = d->arch.cpu_policy;
     bool rdrand = p->basic.rdrand, rdseed = p->feat.rdseed;
@@ -54,6 +59,37 @@ int tt_cpuid_attach(struct domain *d)
            hle ? " HLE" : "", rtm ? " RTM" : "");
 
     return 0;
+}
+
+unsigned int arch_tt_upcall_vector(const struct vcpu *v)
+{
+    const struct hvm_irq *irq = hvm_domain_irq(v->domain);
+
+    /* Per-vCPU (HVMOP_set_evtchn_upcall_vector), or the domain's callback. */
+    if ( v->arch.hvm.evtchn_upcall_vector )
+        return v->arch.hvm.evtchn_upcall_vector;
+    if ( irq->callback_via_type == HVMIRQ_callback_vector )
+        return irq->callback_via.vector;
+    return 0;
+}
+
+bool arch_tt_vector_pending(struct vcpu *v, unsigned int vector)
+{
+    ASSERT(v == current);
+
+    return vlapic_test_irq(vcpu_vlapic(v), vector);
+}
+
+void arch_tt_set_vector(struct vcpu *v, unsigned int vector, bool level)
+{
+    if ( vlapic_enabled(vcpu_vlapic(v)) )
+        vlapic_set_irq(vcpu_vlapic(v), vector, level);
+}
+
+bool arch_tt_mmio_is_time(struct vcpu *v, paddr_t gpa)
+{
+    return (gpa & PAGE_MASK) == vlapic_base_address(vcpu_vlapic(v)) &&
+           (gpa & 0xff0) == APIC_TMCCT;
 }
 
 /*

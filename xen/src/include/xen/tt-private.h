@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * common/tt/private.h
+ * xen/tt-private.h
  *
- * The per-domain state of the time-travel subsystem, shared by its files:
+ * The per-domain state of the time-travel subsystem, shared by its files
+ * in common/tt/ and by its arch side (asm/tt.h: arch/x86/tt.c,
+ * arch/x86/cpu/tt-pmu.c, arch/x86/hvm/svm/tt.c and tt-emulator.c), the
+ * way struct vm_event_domain is shared by common/vm_event.c and
+ * arch/x86/vm_event.c.  Nothing else includes it: the rest of Xen sees
+ * xen/tt.h.
+ *
+ * common/tt/:
  *
  *   tt.c        the tt_op hypercall: attach, ring setup, status, detach
  *               (the control side every mode shares) and the guest side
  *               (TTOP_info);
- *   landmark.c  the classification of VM exits into landmarks and others,
- *               the landmark counter that gives a position its index, and
- *               the record each landmark writes;
+ *   landmark.c  the landmark counter that gives a position its index,
+ *               the record each landmark writes (from the exit the arch
+ *               side classified: struct tt_exit), preempted hypercalls;
  *   ring.c      the rings shared with dom0: records, the doorbell, the
  *               headroom rule that pauses the vCPU, TT_REC_END; the
  *               replay ring's pages;
@@ -19,17 +26,24 @@
  *               landmark against the log, outside results taken from it,
  *               interrupts placed again by signature, divergence.
  *   counter.c   the counter of positions (TT_COUNTER_*): the lab's
- *               (QEMU icount), and the choice at boot;
- *   counter-pmu.c  the hardware one (TT_COUNTER_BRANCHES, AMD PMU), whose
- *               48-bit arithmetic is pmu-arith.h.
+ *               (QEMU icount), and the choice at boot.
+ *
+ * The arch side (asm/tt.h has its interface):
+ *
+ *   arch/x86/tt.c          the CPU policy, the vLAPIC, the upcall vector;
+ *   arch/x86/cpu/tt-pmu.c  the hardware counter (TT_COUNTER_BRANCHES, an
+ *               AMD PMU counter), whose 48-bit arithmetic is tt-pmu-arith.h;
+ *   arch/x86/hvm/svm/tt.c  the VMCB: the exit and entry hooks, which exits
+ *               are landmarks, replay's breakpoint around VMRUN;
+ *   arch/x86/hvm/svm/tt-emulator.c  where QEMU's SVM is not an AMD CPU.
  *
  * Record and replay share struct tt_domain and the landmark counter, the
  * way rr's RecordSession and ReplaySession share one Session; what only
  * replay needs is in struct tt_replay.
  */
 
-#ifndef __COMMON_TT_PRIVATE_H__
-#define __COMMON_TT_PRIVATE_H__
+#ifndef __XEN_TT_PRIVATE_H__
+#define __XEN_TT_PRIVATE_H__
 
 #include <xen/bitmap.h>
 #include <xen/mm.h>
@@ -40,6 +54,9 @@
 #include <xen/types.h>
 
 #include <public/tt.h>
+
+#include <asm/debugreg.h>
+#include <asm/tt.h>
 
 struct domain;
 struct vcpu;
@@ -103,7 +120,6 @@ struct tt_replay {
     bool diverged;              /* done because of a divergence */
     /* Signature placement: a hardware breakpoint, hidden from the guest. */
     bool armed;                 /* DR0 = bp_rip while the guest runs */
-    bool bp_exit;               /* the current exit is our breakpoint */
     uint64_t bp_rip;
     uint64_t guest_dr0, guest_dr7, guest_dr6; /* the guest's own */
     uint64_t host_dr7;          /* Xen's DR7 around VMRUN while armed */
@@ -268,6 +284,11 @@ struct tt_domain {
 
     /* The current exit (TT vCPU only): registers as the guest left them. */
     bool in_exit;               /* between the exit hooks */
+    /*
+     * The current exit is a #DB of Xen's own (replay's breakpoint, a
+     * shadow step, a stray emulator breakpoint, tt_steptrace): no landmark.
+     */
+    bool exit_is_xens;
     struct {
         uint64_t rax, rcx, rdx, rsi, rdi, r8, r9, r10;
         uint64_t rip;           /* where the guest was (counter.c) */
@@ -394,6 +415,35 @@ int tt_defer_record(struct tt_domain *t, unsigned int type,
                     unsigned int flags, const void *p1, unsigned int l1,
                     const void *p2, unsigned int l2);
 
+/*
+ * landmark.c, for the arch side: one VM exit of the TT vCPU.
+ * tt_exit_enter() before Xen handles it (the registers as the guest left
+ * them, a hypercall instruction or not, the event Xen re-delivers at the
+ * next entry), tt_exit() after, with what the arch read from the exit.
+ */
+struct tt_exit {
+    uint64_t reason;            /* the arch's exit code (history, traces) */
+    uint64_t rip;               /* RIP at the exit (regs may be past it) */
+    uint64_t intinfo;           /* the event it interrupted (history) */
+    unsigned int type;          /* TT_REC_* landmark, TT_REC_PAD: none */
+    union {
+        struct {                /* TT_REC_IO */
+            uint16_t port;
+            uint8_t size;       /* 1, 2 or 4 */
+            bool in, str;       /* IN/INS, INS/OUTS */
+        } io;
+        struct {                /* TT_REC_EXCEPTION: raised for the guest */
+            uint8_t vector;
+            uint32_t error_code;
+            uint64_t cr2;       /* #PF */
+        } exc;
+    };
+};
+void tt_exit_enter(struct tt_domain *t, struct vcpu *v,
+                   struct cpu_user_regs *regs, bool hypercall,
+                   uint64_t event_inj);
+void tt_exit(struct tt_domain *t, struct vcpu *v, const struct tt_exit *x);
+
 /* ring.c, for landmark.c: the end of a TT vCPU's exit. */
 void tt_exit_done(struct tt_domain *t);
 
@@ -425,7 +475,7 @@ void tt_counter_exit(struct tt_domain *t, struct vcpu *v);
 void tt_counter_report(const struct tt_domain *t);
 
 /*
- * counter-pmu.c: TT_COUNTER_BRANCHES, an AMD core performance counter
+ * arch/x86/cpu/tt-pmu.c: TT_COUNTER_BRANCHES, an AMD core performance counter
  * counting the guest's retired taken branches in guest mode only.
  */
 /* Boot (tt_counter=branches): does this host offer it?  Says why not. */
@@ -443,8 +493,6 @@ bool tt_pmu_arm(struct tt_domain *t, uint64_t want);
 /* At detach: overflow stops and skid (diagnostic). */
 void tt_pmu_report(const struct tt_domain *t);
 
-/* cpuid.c: hide the non-deterministic CPUID features of d (at attach). */
-int tt_cpuid_attach(struct domain *d);
 
 /*
  * replay.c.  tt_replay_landmark() replaces the record of a landmark in
@@ -470,18 +518,29 @@ int tt_replay_init(struct tt_domain *t);
 void tt_replay_free(struct tt_domain *t);
 void tt_replay_landmark(struct tt_domain *t, struct vcpu *v,
                         struct cpu_user_regs *regs, struct tt_lmrec *lr);
-/* Start of every exit while a breakpoint is armed (SVM). */
-void tt_replay_vmexit_enter(struct tt_domain *t, struct vcpu *v);
+/* DR7 with breakpoint 0 enabled (local), on execution, 1 byte. */
+#define TT_BP_DR7 (DR_CONTROL_RESERVED_ONE | (1U << DR_LOCAL_ENABLE_SHIFT))
+/*
+ * A #DB exit: true if it is the armed breakpoint's (then handled: the
+ * signature compared, what the log has there placed).
+ */
+bool tt_replay_breakpoint(struct tt_domain *t, struct vcpu *v,
+                          struct cpu_user_regs *regs);
 /* End of every exit in replay: the guest waits for records. */
 void tt_replay_exit_done(struct tt_domain *t, struct vcpu *v);
 /* Doorbell callback (tt_lock held): resume a vCPU that waited. */
 void tt_replay_notify(struct tt_domain *t, struct vcpu *v);
 bool tt_replay_waiting(struct tt_domain *t);
-/* emulator.c: what Xen does where QEMU's SVM is not an AMD CPU. */
+/*
+ * arch/x86/hvm/svm/tt-emulator.c, for svm/tt.c: what Xen does where QEMU's
+ * SVM is not an AMD CPU.
+ */
 void tt_emu_vmexit(struct tt_domain *t, struct vcpu *v,
                    struct cpu_user_regs *regs);
 void tt_emu_vmenter(struct tt_domain *t, struct vcpu *v);
 bool tt_emu_debug_trap(struct tt_domain *t);
+bool tt_emu_stray_debug_trap(struct tt_domain *t, struct vcpu *v,
+                             struct cpu_user_regs *regs);
 
 /* Diagnostic tt_steptrace (landmark.c): a #DB exit of its stepping. */
 bool tt_steptrace_trap(struct tt_domain *t, struct vcpu *v,
@@ -514,4 +573,4 @@ void tt_evtrace_delivered(struct tt_domain *t);
 /* The signature of the guest's registers now (struct xen_tt_regs). */
 void tt_signature(struct vcpu *v, struct xen_tt_regs *sig);
 
-#endif /* __COMMON_TT_PRIVATE_H__ */
+#endif /* __XEN_TT_PRIVATE_H__ */

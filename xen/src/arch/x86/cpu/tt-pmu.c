@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * common/tt/counter-pmu.c
+ * arch/x86/cpu/tt-pmu.c
  *
  * TT_COUNTER_BRANCHES: the guest's retired taken branches, counted by one
  * AMD core performance counter that counts in guest mode only, for hosts
@@ -15,7 +15,7 @@
  * from svm_vmenter_helper() with interrupts off, writes the counter and
  * enables it; tt_pmu_exit(), at the start of the exit (tt_counter_exit()),
  * disables it and reads it.  The difference, modulo 2^48
- * (pmu-arith.h), is what the guest retired in that run, whatever other
+ * (tt-pmu-arith.h), is what the guest retired in that run, whatever other
  * guests or other TT domains did with the counter on this CPU before.
  * No fixed part of Xen's to subtract, unlike TT_COUNTER_ICOUNT.
  *
@@ -51,8 +51,8 @@
 
 #include <public/pmu.h>
 
-#include "private.h"
-#include "pmu-arith.h"
+#include <xen/tt-private.h>
+#include "tt-pmu-arith.h"
 
 /* CPUID 0x80000001 ECX: PerfCtrExtCore, six counters at 0xc0010200. */
 #define TT_CPUID_PERFCTREXTCORE (1U << 23)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * common/tt/emulator.c
+ * arch/x86/hvm/svm/tt-emulator.c
  *
  * Where the lab's CPU departs from an AMD CPU, and what Xen does so that a
  * TT guest runs there as it would on hardware.
@@ -19,6 +19,10 @@
  *    tt_shadow_step() steps the guest over the shadowed instruction
  *    before the interrupt window opens.
  *
+ * A third departure only replay meets: QEMU keeps a breakpoint of the
+ * host's DR7 after DR7 no longer enables it, and raises #DB for it with
+ * no status bit; tt_emu_stray_debug_trap() keeps it from the guest.
+ *
  * On hardware neither condition arises (the first cannot, the second costs
  * one #DB exit where an exit falls inside an interrupt shadow while an
  * interrupt waits), so none of this depends on knowing the host.
@@ -36,7 +40,7 @@
 #include <asm/hvm/support.h>
 #include <asm/hvm/svm/vmcb.h>
 
-#include "private.h"
+#include <xen/tt-private.h>
 
 /*
  * QEMU 7.2's emulated VMRUN delivers the event Xen injects (EVENTINJ) and
@@ -176,7 +180,51 @@ bool tt_emu_debug_trap(struct tt_domain *t)
 
     /* Not a landmark: the guest's instruction was an ordinary one. */
     t->shadow_step_trap = false;
-    t->rp.bp_exit = true;
+    t->exit_is_xens = true;
+
+    return true;
+}
+
+/*
+ * A #DB that is none of Xen's own traps: the guest's own if its debug
+ * state explains it (a breakpoint its DR7 enables, a single step, a task
+ * switch, a general detect), else the emulator's.  QEMU's emulated SVM
+ * (7.2) raises #DB for every instruction breakpoint in its own list, which
+ * it keeps in step with DR7 writes only: a breakpoint of replay's that
+ * outlived its DR7 (see tt_svm_vmenter()) fires wherever the guest passes
+ * its address, with no status bit the guest's DR7 would account for.
+ * The guest must never see one: it would run its #DB handler, which the
+ * recording never did (a divergence, the log's count exceeded at the next
+ * landmark).  Swallowed, counted, and the instruction resumed past it.
+ */
+bool tt_emu_stray_debug_trap(struct tt_domain *t, struct vcpu *v,
+                             struct cpu_user_regs *regs)
+{
+    struct vmcb_struct *vmcb = v->arch.hvm.svm.vmcb;
+    uint64_t dr6 = vmcb_get_dr6(vmcb);
+    uint64_t dr7 = t->rp.armed ? t->rp.guest_dr7 : vmcb_get_dr7(vmcb);
+    unsigned int i, enabled = 0;
+
+    /* ICEBP (INT1) is the guest's own instruction, whatever DR6 says. */
+    if ( vmcb->exitcode != VMEXIT_EXCEPTION_DB )
+        return false;
+
+    for ( i = 0; i < 4; i++ )
+        if ( dr7 & (3UL << (i * 2)) )
+            enabled |= 1U << i;
+    if ( (dr6 & (DR_STEP | DR_SWITCH | (1UL << 13))) || (dr6 & enabled) )
+        return false;
+
+    if ( t->rp.stray_db++ < 5 )
+        printk(XENLOG_G_WARNING "tt: %pd: a #DB at %#"PRIx64" that the "
+               "guest's debug state does not explain (dr6 %#"PRIx64", dr7 "
+               "%#"PRIx64", host dr7 %#lx, lm %"PRIu64" n %"PRIu64"): the "
+               "emulator's breakpoint, not delivered\n", t->d, regs->rip,
+               dr6, dr7, read_debugreg(7), t->pos.landmark, t->count);
+    vmcb_set_dr6(vmcb, dr6 & ~0xfUL);
+    regs->rflags |= X86_EFLAGS_RF;
+    /* Not a landmark, and the guest ran no instruction. */
+    t->exit_is_xens = true;
 
     return true;
 }

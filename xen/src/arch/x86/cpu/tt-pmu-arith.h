@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * common/tt/pmu-arith.h
+ * arch/x86/cpu/tt-pmu-arith.h
  *
  * The arithmetic of TT_COUNTER_BRANCHES (counter-pmu.c): what to write
  * into an AMD core performance counter and its event select register,
@@ -20,8 +20,8 @@
  * past the PMI (its skid) never make the difference ambiguous.
  */
 
-#ifndef __COMMON_TT_PMU_ARITH_H__
-#define __COMMON_TT_PMU_ARITH_H__
+#ifndef __ASM_X86_CPU_TT_PMU_ARITH_H__
+#define __ASM_X86_CPU_TT_PMU_ARITH_H__
 
 #ifndef __XEN__
 #include <stdbool.h>
@@ -152,7 +152,7 @@ static inline bool tt_pmu_count_add(uint64_t *count, uint64_t delta)
     return true;
 }
 
-#endif /* __COMMON_TT_PMU_ARITH_H__ */
+#endif /* __ASM_X86_CPU_TT_PMU_ARITH_H__ */
 
 /*
  * Local variables:

@@ -21,9 +21,10 @@ rm -f "$LOG" "$LOG.incomplete"
 # lab_count TYPE STATFILE: the count of TYPE in ttd-read-log stat's table.
 lab_count() { awk -v t="$1" '$1 == t { print $2 }' "$2" | head -n1; }
 
-# --- 1. Record the guest's boot and autorun.
+# --- 1. Record the guest's boot and autorun (privcmd unrestricted, for
+# tt-multicall's batch).
 t0=$(date +%s)
-if ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=record\"" --log "$LOG" 2>xl-create.txt; then
+if ttd-xl create "$CFG" "$TT" "extra=\"console=hvc0 tt.autorun=record xen_privcmd.unrestricted=1\"" --log "$LOG" 2>xl-create.txt; then
 	lab_ok "ttd-xl create $CFG $TT"
 else
 	lab_not_ok "ttd-xl create $CFG $TT (exit $?)"
@@ -108,6 +109,31 @@ lab_check "REP INSB is an IO landmark with its count and the 8 bytes read (all o
 	grep -q ' IO port=0x0080 size=1 dir=in count=8 value=0x0 data=8:"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"' ports.txt
 lab_check "REP OUTSB is an IO landmark with its count and the 8 bytes written (a0..a7)" \
 	grep -q ' IO port=0x0080 size=1 dir=out count=8 value=0x0 data=8:"\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6\\xa7"' ports.txt
+# MMIO instructions with more than one access (tt-mmio): REP MOVSB of 8
+# bytes between a hole of the guest's physical address space (Xen's null
+# handler: reads all ones) and RAM. One landmark each, with the count and
+# every byte; a single read is one access.
+ttd-read-log -i -f "$LOG" 2>/dev/null | grep ' MMIO gpa=0xe00000' >mmio.txt
+cat mmio.txt
+lab_check "the guest's MMIO reads from the hole returned all ones (Xen's answer)" \
+	grep -q "TT-GUEST: mmio 0xe0000000 read 0xff, REP MOVSB of 8 bytes read ff ff ff ff ff ff ff ff, REP MOVSB wrote 8 bytes" "$con"
+lab_check "a single MMIO read is an MMIO landmark of one access" \
+	grep -q ' MMIO gpa=0xe0000000 size=1 dir=read count=1 value=0xff$' mmio.txt
+lab_check "REP MOVSB from MMIO is one MMIO landmark with its count and the 8 bytes read" \
+	grep -q ' MMIO gpa=0xe0000010 size=1 dir=read count=8 value=0xff data=8:"\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"' mmio.txt
+lab_check "REP MOVSB to MMIO is one MMIO landmark with its count and the 8 bytes written (a0..a7)" \
+	grep -q ' MMIO gpa=0xe0000020 size=1 dir=write count=8 value=0xa0 data=8:"\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6\\xa7"' mmio.txt
+# A multicall with outside calls inside (tt-multicall, through privcmd):
+# one HYPERCALL landmark flagged outside, then what Xen wrote into the
+# guest for it (the entries' results, the extraversion string).
+ttd-read-log -i -f "$LOG" 2>/dev/null | grep -A 6 ' HYPERCALL \[outside\] nr=13 ' >multicall.txt
+cat multicall.txt
+lab_check "the guest's multicall ran (-ENOSYS, the version, the extraversion, -ENOSYS)" \
+	grep -q "TT-GUEST: multicall of 4 returned 0: -38, version 4\.17, extraversion 0 '[^']*-tt', -38" "$con"
+lab_check "the multicall is one HYPERCALL landmark flagged outside, with its 4 calls" \
+	grep -q ' HYPERCALL \[outside\] nr=13 a1=0x[0-9a-f]* a2=0x4 .* ret=0$' multicall.txt
+lab_check "what Xen wrote for the multicall (results, the extraversion) follows it as MEMORY kind=hypercall" \
+	sh -c "grep -q ' MEMORY .*kind=hypercall .*-tt' multicall.txt && test \$(grep -c ' MEMORY .*kind=hypercall ' multicall.txt) -ge 2"
 lab_check "the log starts with DOMAIN_START and ends with END" \
 	sh -c "ttd-read-log -f '$LOG' 2>/dev/null | head -n1 | grep -q DOMAIN_START && ttd-read-log -f '$LOG' 2>/dev/null | tail -n1 | grep -q END"
 

@@ -1,8 +1,9 @@
 # lab-timeout: 1200
 # lab-icount: 1
 # Scenario "replay" (runs in the lab's dom0): the record scenario's guest
-# (clientA, tt.autorun=record: uptime, urandom, date, a CPU loop, find
-# /proc, a sleep loop) recorded with ttd-xl, then replayed with ttd-xl from
+# (clientA, tt.autorun=record: uptime, urandom, date, debug ports, MMIO
+# instructions of several accesses, a multicall with outside calls, a CPU
+# loop, find /proc, a sleep loop) recorded with ttd-xl, then replayed with ttd-xl from
 # its log (time_travel="ttd_flag=1, tt_replay_flag=1").  The replay's
 # console must be byte-identical to the recording's (the urandom bytes,
 # uptime and date included), ttd-xl must exit 0, and `ttd-read-log diff` of
@@ -10,7 +11,7 @@
 . ./dom0-lib.sh
 
 CFG=/etc/xen/clientA.conf
-lab_tt_pair "$CFG" record "record tt.loops=20000"
+lab_tt_pair "$CFG" record "record tt.loops=20000 xen_privcmd.unrestricted=1"
 echo "--- the recording's console"
 cat record-record.console
 echo "--- end"

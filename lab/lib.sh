@@ -14,7 +14,8 @@
 #                                         with its modules) as dom0 instead
 #   LAB_TIMEOUT    300                    seconds per QEMU run
 #   LAB_MEM        1024                   MB of the emulated machine
-#   LAB_DOM0_MEM   384M                   dom0_mem= for Xen
+#   LAB_DOM0_MEM   512M                   dom0_mem= for Xen (384M left no room
+#                                         to unpack the 97 MB initramfs)
 #   LAB_SMP        1                      emulated CPUs (a scenario asks
 #                                         for more with "# lab-smp: N")
 #   LAB_CPU        qemu64,+svm,+npt       QEMU's -cpu (a scenario asks for
@@ -38,7 +39,7 @@ LAB_KERNEL=${LAB_KERNEL:-$OUT/linux/vmlinuz-6.1-tt}
 LAB_DOM0=${LAB_DOM0:-tt}
 LAB_TIMEOUT=${LAB_TIMEOUT:-300}
 LAB_MEM=${LAB_MEM:-1024}
-LAB_DOM0_MEM=${LAB_DOM0_MEM:-384M}
+LAB_DOM0_MEM=${LAB_DOM0_MEM:-512M}
 LAB_SMP=${LAB_SMP:-1}
 LAB_CPU=${LAB_CPU:-qemu64,+svm,+npt}
 LAB_XEN_ARGS=${LAB_XEN_ARGS:-}

@@ -20,13 +20,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Linux's uapi xen/privcmd.h. */
-struct privcmd_hypercall {
-	uint64_t op;
-	uint64_t arg[5];
-};
-#define IOCTL_PRIVCMD_HYPERCALL \
-	_IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
+#include "tt-privcmd.h"
+
 
 /* Xen's public xen.h and sched.h. */
 #define HYPERVISOR_sched_op     29
